@@ -1,0 +1,33 @@
+"""scratch: a from-scratch NumPy neural network whose backprop twinnet checks.
+
+NumPy only (scikit-learn for the Iris loaders). See ``scratch.layer`` for the
+forward/backward contract.
+"""
+
+from .activations import Identity, ReLU, Sigmoid, Step, Tanh, sigmoid
+from .data import add_bias_column, load_iris_binary, load_iris_multiclass
+from .errors import (
+    BackwardBeforeForwardError,
+    DTypeError,
+    EmptyBatchError,
+    LabelError,
+    NonFiniteError,
+    ShapeError,
+    TwinnetInputError,
+)
+from .layer import Layer, ParamLayer
+from .lecture import LinearSigmoid, LinearSigmoidLayer, Net
+from .linear import Linear
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
+from .neuron import LogisticRegression, Neuron, Perceptron
+from .optim import SGD
+from .sequential import Sequential
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "BackwardBeforeForwardError", "CrossEntropyLoss",
+    "DTypeError", "EmptyBatchError", "Identity", "LabelError", "Layer", "Linear",
+    "LinearSigmoid", "LinearSigmoidLayer", "LogisticRegression", "Loss", "MSELoss", "Net",
+    "Neuron", "NonFiniteError", "ParamLayer", "Perceptron", "ReLU", "SGD", "Sequential",
+    "ShapeError", "Sigmoid", "Step", "Tanh", "TwinnetInputError", "add_bias_column",
+    "load_iris_binary", "load_iris_multiclass", "sigmoid",
+]

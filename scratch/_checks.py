@@ -1,0 +1,87 @@
+"""Input validation shared by layers and losses.
+
+All checks raise the exceptions of :mod:`scratch.errors` with the owner's name
+in the message; none of them converts, broadcasts or clips anything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DTypeError, EmptyBatchError, NonFiniteError, ShapeError
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_float_dtype(owner: str, what: str, dtype) -> np.dtype:
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise DTypeError."""
+    dt = np.dtype(dtype)
+    if dt not in FLOAT_DTYPES:
+        raise DTypeError(f"{owner}: {what} must be float32 or float64, got {dt}")
+    return dt
+
+
+def check_array(owner: str, what: str, a, *, dtype=None, ndim=None, finite=True) -> np.ndarray:
+    """Validate one floating array without copying it.
+
+    Parameters
+    ----------
+    owner : str
+        Name of the layer or loss, used in messages.
+    what : str
+        What the array is ("input", "grad_out", "pred", ...).
+    a : np.ndarray
+        The array to check. Lists and scalars are rejected: converting them
+        would pick a dtype silently.
+    dtype : np.dtype, optional
+        Required dtype; None accepts float32 or float64.
+    ndim : int, optional
+        Required number of dimensions.
+    finite : bool
+        Reject NaN and +-inf.
+    """
+    if not isinstance(a, np.ndarray):
+        raise DTypeError(f"{owner}: {what} must be a numpy array, got {type(a).__name__}")
+    if dtype is None:
+        check_float_dtype(owner, what, a.dtype)
+    elif a.dtype != dtype:
+        raise DTypeError(
+            f"{owner}: {what} must have dtype {np.dtype(dtype)}, got {a.dtype} "
+            "(convert it explicitly; twinnet never casts silently)"
+        )
+    if ndim is not None and a.ndim != ndim:
+        raise ShapeError(f"{owner}: {what} must be {ndim}-D, got shape {a.shape}")
+    if a.ndim >= 1 and a.shape[0] == 0:
+        raise EmptyBatchError(f"{owner}: {what} is an empty batch (shape {a.shape})")
+    if finite:
+        check_finite(owner, what, a)
+    return a
+
+
+def check_finite(owner: str, what: str, a: np.ndarray) -> None:
+    """Raise NonFiniteError naming the first NaN/inf position of ``a``."""
+    # One reduction is far cheaper than isfinite(a).all(); a non-finite sum
+    # only means "look closer" since huge finite values can overflow it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(a, axis=None)
+    if np.isfinite(total):
+        return
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise NonFiniteError(
+            f"{owner}: {what} holds {int(bad.sum())} non-finite value(s); "
+            f"first at index {idx}: {a[idx]!r}"
+        )
+
+
+def check_shape(owner: str, what: str, a: np.ndarray, expected: tuple) -> None:
+    """Raise ShapeError unless ``a.shape == expected`` (no broadcasting)."""
+    if a.shape != tuple(expected):
+        raise ShapeError(f"{owner}: {what} must have shape {tuple(expected)}, got {a.shape}")
+
+
+def check_features(owner: str, what: str, a: np.ndarray, n: int) -> None:
+    """Raise ShapeError unless ``a`` is 2-D ``(batch, n)``."""
+    if a.ndim != 2 or a.shape[1] != n:
+        raise ShapeError(f"{owner}: expected {what} of shape (batch, {n}), got {a.shape}")

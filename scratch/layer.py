@@ -1,0 +1,105 @@
+"""The layer contract every scratch layer follows.
+
+* ``forward(x)`` validates ``x``, caches exactly what ``backward`` needs and
+  returns the output.
+* ``backward(grad_out)`` validates ``grad_out`` against the cached output,
+  **overwrites** ``grads`` (same keys as ``params``) and returns dL/dx.
+  Gradients are overwritten, not accumulated, as in the lecture's
+  ``self.W_grad = ...``; ``zero_grad`` sets them to zero explicitly.
+* ``params`` and ``grads`` are dicts of arrays with identical keys and shapes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_array, check_float_dtype, check_shape
+from .errors import BackwardBeforeForwardError
+
+
+class Layer:
+    """Base class: subclasses implement ``_forward`` and ``_backward``.
+
+    Attributes
+    ----------
+    params : dict[str, np.ndarray]
+        Trainable arrays, by name.
+    grads : dict[str, np.ndarray]
+        dL/d(param) after ``backward``, same keys and shapes as ``params``.
+    name : str
+        Used in error messages; ``Sequential`` prefixes the position.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.name = self.describe()
+        self._out: np.ndarray | None = None
+
+    # -- public contract -------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Run the layer on ``x`` and cache what ``backward`` needs."""
+        self._check_input(x)
+        out = self._forward(x)
+        self._out = out
+        return out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """Given dL/d(output), overwrite ``grads`` and return dL/d(input)."""
+        if self._out is None:
+            raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
+        check_array(self.name, "grad_out", grad_out, dtype=self._out.dtype)
+        check_shape(self.name, "grad_out", grad_out, self._out.shape)
+        return self._backward(grad_out)
+
+    __call__ = forward
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero in place."""
+        for g in self.grads.values():
+            g.fill(0)
+
+    def describe(self) -> str:
+        """Short human-readable description, e.g. ``Linear(2, 3)``."""
+        return f"{type(self).__name__}()"
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    # -- for subclasses --------------------------------------------------
+    def _check_input(self, x: np.ndarray) -> None:
+        check_array(self.name, "input", x)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class ParamLayer(Layer):
+    """A layer whose parameters share one fixed dtype (float64 by default)."""
+
+    def __init__(self, dtype=np.float64) -> None:
+        self.dtype = check_float_dtype(type(self).__name__, "dtype", dtype)
+        super().__init__()
+
+    def _check_input(self, x: np.ndarray) -> None:
+        check_array(self.name, "input", x, dtype=self.dtype)
+
+    def _add_param(self, key: str, value: np.ndarray) -> None:
+        self.params[key] = value
+        self.grads[key] = np.zeros_like(value)
+
+    def _set_param(self, key: str, value: np.ndarray) -> None:
+        """Replace a parameter, refusing a different shape or dtype."""
+        check_array(self.name, f"parameter {key!r}", value, dtype=self.dtype, finite=False)
+        check_shape(self.name, f"parameter {key!r}", value, self.params[key].shape)
+        self.params[key] = value
+
+
+def init_rng(rng) -> np.random.Generator:
+    """Turn ``rng`` (Generator, int seed or None for fresh entropy) into a Generator."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)

@@ -1,0 +1,156 @@
+"""The lecture's own models, under the lecture's names.
+
+``LinearSigmoid`` (alias ``LinearSigmoidLayer``) and ``Net`` keep the exact
+attributes the lecture's cells use (``.W``, ``.W_grad``, ``.l1``, ``.l2``,
+``predict``, ``backward(label)``, ``grad_step(lr)``), so its code runs with
+only the import changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_features
+from .activations import sigmoid
+from .errors import BackwardBeforeForwardError, LabelError
+from .layer import ParamLayer, init_rng
+from .losses import BCELoss
+
+
+class LinearSigmoid(ParamLayer):
+    """The lecture's fused layer ``y = sigmoid(x @ W)`` (no bias).
+
+    Shapes
+    ------
+    W, W_grad : (in_dim, out_dim)
+    forward x : (batch, in_dim) -> (batch, out_dim)
+
+    Initial weights are standard normal, as the lecture's ``np.random.normal``.
+    """
+
+    def __init__(self, in_dim: int, out_dim: int, *, rng=None, dtype=np.float64) -> None:
+        self.in_dim, self.out_dim = int(in_dim), int(out_dim)
+        super().__init__(dtype)
+        self._add_param("W", init_rng(rng).normal(size=(self.in_dim, self.out_dim))
+                        .astype(self.dtype))
+        self._x: np.ndarray | None = None
+
+    def describe(self) -> str:
+        return f"LinearSigmoid({self.in_dim}, {self.out_dim})"
+
+    @property
+    def W(self) -> np.ndarray:
+        return self.params["W"]
+
+    @W.setter
+    def W(self, value: np.ndarray) -> None:
+        self._set_param("W", value)
+
+    @property
+    def W_grad(self) -> np.ndarray:
+        return self.grads["W"]
+
+    @property
+    def x(self) -> np.ndarray | None:
+        """The cached input (the lecture's ``self.x``)."""
+        return self._x
+
+    @property
+    def y(self) -> np.ndarray | None:
+        """The cached output (the lecture's ``self.y``)."""
+        return self._out
+
+    def _check_input(self, x):
+        super()._check_input(x)
+        check_features(self.name, "input", x, self.in_dim)
+
+    def _forward(self, x):
+        self._x = x
+        return sigmoid(x @ self.params["W"])
+
+    def _backward(self, grad_out):
+        y = self._out
+        local = grad_out * y * (1 - y)  # dL/d(xW): the sigmoid's derivative, reused twice
+        np.matmul(self._x.T, local, out=self.grads["W"])
+        return local @ self.params["W"].T
+
+
+LinearSigmoidLayer = LinearSigmoid
+
+
+class Net:
+    """The lecture's two-layer network ``y = sigmoid(sigmoid(x @ W) @ V)``.
+
+    Parameters
+    ----------
+    x_dim, W_dim : int
+        Input size and hidden size; the output has size 1.
+
+    Attributes
+    ----------
+    l1 : LinearSigmoid (x_dim -> W_dim), l2 : LinearSigmoid (W_dim -> 1)
+    W, V : the lecture's first-cell names for ``l1.W`` and ``l2.W``.
+    """
+
+    def __init__(self, x_dim: int, W_dim: int, *, rng=None, dtype=np.float64) -> None:
+        gen = init_rng(rng)
+        self.l1 = LinearSigmoid(x_dim, W_dim, rng=gen, dtype=dtype)
+        self.l2 = LinearSigmoid(W_dim, 1, rng=gen, dtype=dtype)
+        self.l1.name, self.l2.name = "Net.l1 " + self.l1.name, "Net.l2 " + self.l2.name
+        self.y: np.ndarray | None = None
+        self._bce = BCELoss(reduction="sum")
+
+    W = property(lambda self: self.l1.W, lambda self, v: setattr(self.l1, "W", v))
+    V = property(lambda self: self.l2.W, lambda self, v: setattr(self.l2, "W", v))
+
+    @property
+    def layers(self) -> list[LinearSigmoid]:
+        return [self.l1, self.l2]
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {"l1.W": self.l1.W, "l2.W": self.l2.W}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {"l1.W": self.l1.W_grad, "l2.W": self.l2.W_grad}
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """x: (batch, x_dim) -> y: (batch, 1)."""
+        self.y = self.l2.forward(self.l1.forward(x))
+        return self.y
+
+    forward = predict
+
+    def backward(self, label) -> np.ndarray:
+        """Binary cross-entropy against ``label`` (0/1, scalar or (batch,)), then backprop.
+
+        Returns the per-sample loss J of shape (batch, 1), as the lecture prints it.
+        The gradients are those of the summed loss (for one sample, the loss itself).
+        """
+        if self.y is None:
+            raise BackwardBeforeForwardError("Net: backward(label) called before predict(x)")
+        target = np.empty_like(self.y)
+        label = np.asarray(label)
+        if label.ndim > 1 or (label.ndim == 1 and label.shape[0] != self.y.shape[0]):
+            raise LabelError(f"Net: label must be a scalar or shape ({self.y.shape[0]},), "
+                             f"got shape {label.shape}")
+        if not np.isin(label, (0, 1)).all():
+            raise LabelError(f"Net: label must be 0 or 1, got {label.tolist()}")
+        target[:, 0] = label
+        self._bce.forward(self.y, target)
+        dJ = self._bce.backward()
+        with np.errstate(divide="ignore"):
+            J = -np.where(target == 1, np.maximum(np.log(self.y), -100),
+                          np.maximum(np.log1p(-self.y), -100))
+        self.l1.backward(self.l2.backward(dJ))
+        return J
+
+    def zero_grad(self) -> None:
+        self.l1.zero_grad()
+        self.l2.zero_grad()
+
+    def grad_step(self, lr: float = 1e-4) -> None:
+        """Plain gradient descent on both weight matrices, as in the lecture."""
+        self.l1.W -= lr * self.l1.W_grad
+        self.l2.W -= lr * self.l2.W_grad

@@ -1,0 +1,79 @@
+"""Fully connected layer in the lecture's layout: ``y = x @ W + b``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_features
+from .layer import ParamLayer, init_rng
+
+
+class Linear(ParamLayer):
+    """Dense layer ``y = x @ W (+ b)``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool
+        Whether to learn ``b``.
+    rng : np.random.Generator | int | None
+        Source of the initial weights, drawn like torch's default
+        ``U(-1/sqrt(in), 1/sqrt(in))``. None draws fresh entropy.
+    dtype : float32 or float64
+
+    Shapes
+    ------
+    params["W"] : (in_features, out_features)  (torch's ``weight`` transposed)
+    params["b"] : (out_features,)
+    forward x : (batch, in_features) -> (batch, out_features)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
+                 rng=None, dtype=np.float64) -> None:
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.bias = bool(bias)
+        super().__init__(dtype)
+        gen = init_rng(rng)
+        bound = 1.0 / np.sqrt(self.in_features)
+        self._add_param("W", gen.uniform(-bound, bound, (self.in_features, self.out_features))
+                        .astype(self.dtype))
+        if self.bias:
+            self._add_param("b", gen.uniform(-bound, bound, self.out_features).astype(self.dtype))
+        self._x: np.ndarray | None = None
+
+    def describe(self) -> str:
+        extra = "" if self.bias else ", bias=False"
+        return f"Linear({self.in_features}, {self.out_features}{extra})"
+
+    @property
+    def W(self) -> np.ndarray:
+        return self.params["W"]
+
+    @W.setter
+    def W(self, value: np.ndarray) -> None:
+        self._set_param("W", value)
+
+    @property
+    def b(self) -> np.ndarray | None:
+        return self.params.get("b")
+
+    @b.setter
+    def b(self, value: np.ndarray) -> None:
+        self._set_param("b", value)
+
+    def _check_input(self, x: np.ndarray) -> None:
+        super()._check_input(x)
+        check_features(self.name, "input", x, self.in_features)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = x
+        y = x @ self.params["W"]
+        if self.bias:
+            y += self.params["b"]
+        return y
+
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray:
+        np.matmul(self._x.T, grad_out, out=self.grads["W"])
+        if self.bias:
+            np.sum(grad_out, axis=0, out=self.grads["b"])
+        return grad_out @ self.params["W"].T

@@ -1,0 +1,161 @@
+"""Losses with torch's semantics: ``forward(pred, target) -> float``, ``backward() -> dL/dpred``.
+
+Each loss reduces with ``"mean"`` (torch's default, over every element; for
+CrossEntropyLoss over the batch) or ``"sum"``. The gradient is taken with
+respect to ``pred`` only; targets are constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_array, check_features, check_shape
+from .activations import sigmoid
+from .errors import BackwardBeforeForwardError, DTypeError, LabelError, ShapeError
+
+REDUCTIONS = ("mean", "sum")
+
+
+class Loss:
+    """Base class; subclasses implement ``_forward`` (returns the float) and ``_backward``."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, "
+                             f"got {reduction!r}")
+        self.reduction = reduction
+        self.name = type(self).__name__
+        self._cache = None
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """Validate, cache, and return the reduced loss as a Python float."""
+        self._check(pred, target)
+        return self._forward(pred, target)
+
+    __call__ = forward
+
+    def backward(self) -> np.ndarray:
+        """dL/dpred for the last ``forward``, same shape and dtype as ``pred``."""
+        if self._cache is None:
+            raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
+        return self._backward()
+
+    def _scale(self, n: int) -> float:
+        return 1.0 / n if self.reduction == "mean" else 1.0
+
+    def _reduce(self, per_element: np.ndarray) -> float:
+        return float(per_element.mean() if self.reduction == "mean" else per_element.sum())
+
+    def _check(self, pred, target) -> None:
+        """Default check: float pred and target of identical shape and dtype."""
+        check_array(self.name, "pred", pred)
+        check_array(self.name, "target", target, dtype=pred.dtype)
+        check_shape(self.name, "target", target, pred.shape)
+
+    def __repr__(self) -> str:
+        return f"{self.name}(reduction={self.reduction!r})"
+
+
+class MSELoss(Loss):
+    """``L = reduce((pred - target)**2)``; dL/dpred = 2 (pred - target) / N."""
+
+    def _forward(self, pred, target):
+        diff = pred - target
+        self._cache = diff
+        return self._reduce(diff * diff)
+
+    def _backward(self):
+        diff = self._cache
+        return diff * (2 * self._scale(diff.size))
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities, exactly as torch defines it at the edges.
+
+    ``L = -reduce(y * max(log p, -100) + (1 - y) * max(log(1 - p), -100))`` and
+    ``dL/dp = (p - y) / max(p (1 - p), 1e-12) / N``. ``p`` and ``y`` must lie in [0, 1].
+    """
+
+    EPS = 1e-12
+
+    def _check(self, pred, target):
+        super()._check(pred, target)
+        for what, a in (("pred", pred), ("target", target)):
+            if a.min() < 0 or a.max() > 1:
+                raise LabelError(f"{self.name}: {what} must lie in [0, 1], "
+                                 f"got values in [{a.min()!r}, {a.max()!r}]")
+
+    def _forward(self, pred, target):
+        self._cache = (pred, target)
+        with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
+            log_p = np.maximum(np.log(pred), -100)
+            log_1mp = np.maximum(np.log1p(-pred), -100)
+        return -self._reduce(target * log_p + (1 - target) * log_1mp)
+
+    def _backward(self):
+        p, y = self._cache
+        denom = np.maximum(p * (1 - p), self.EPS)
+        return (p - y) / denom * self._scale(p.size)
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z, stable for any finite z.
+
+    ``L = reduce(max(z, 0) - z y + log(1 + exp(-|z|)))``, ``dL/dz = (sigmoid(z) - y) / N``.
+    """
+
+    def _check(self, pred, target):
+        super()._check(pred, target)
+        if target.min() < 0 or target.max() > 1:
+            raise LabelError(f"{self.name}: target must lie in [0, 1], "
+                             f"got values in [{target.min()!r}, {target.max()!r}]")
+
+    def _forward(self, z, target):
+        self._cache = (z, target)
+        per = np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))
+        return self._reduce(per)
+
+    def _backward(self):
+        z, y = self._cache
+        return (sigmoid(z) - y) * self._scale(z.size)
+
+
+class CrossEntropyLoss(Loss):
+    """Softmax cross-entropy on logits (batch, C) and integer labels (batch,) in [0, C).
+
+    ``L = reduce_over_batch(logsumexp(z_i) - z_i[y_i])``,
+    ``dL/dz = (softmax(z) - onehot(y)) / batch``.
+    """
+
+    def _check(self, pred, target):
+        check_array(self.name, "pred", pred, ndim=2)
+        if not isinstance(target, np.ndarray) or not np.issubdtype(target.dtype, np.integer):
+            got = target.dtype if isinstance(target, np.ndarray) else type(target).__name__
+            raise DTypeError(f"{self.name}: target must be an integer array of class labels, "
+                             f"got {got}")
+        if target.shape != (pred.shape[0],):
+            raise ShapeError(f"{self.name}: target must have shape ({pred.shape[0]},) to match "
+                             f"pred {pred.shape}, got {target.shape}")
+        n_classes = pred.shape[1]
+        check_features(self.name, "pred", pred, n_classes)
+        if target.min() < 0 or target.max() >= n_classes:
+            bad = target[(target < 0) | (target >= n_classes)]
+            raise LabelError(f"{self.name}: labels must lie in [0, {n_classes}), "
+                             f"got {bad[:5].tolist()}")
+
+    def _forward(self, z, labels):
+        shifted = z - z.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        rows = np.arange(z.shape[0])
+        per_sample = np.log(sum_exp[:, 0]) - shifted[rows, labels]
+        exp /= sum_exp  # now softmax(z), kept for backward
+        self._cache = (exp, labels)
+        return self._reduce(per_sample)
+
+    def _backward(self):
+        probs, labels = self._cache
+        grad = probs.copy()
+        grad[np.arange(labels.shape[0]), labels] -= 1
+        grad *= self._scale(labels.shape[0])
+        return grad

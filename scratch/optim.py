@@ -1,0 +1,43 @@
+"""Stochastic gradient descent over a model's ``params``/``grads`` dicts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SGD:
+    """torch.optim.SGD's update, in place on the model's arrays.
+
+    With momentum m > 0: ``buf = m * buf + g`` (``buf = g`` on the first step),
+    then ``p -= lr * buf``; without momentum ``p -= lr * g``.
+
+    Parameters
+    ----------
+    model : object with ``params`` and ``grads`` dicts (same keys)
+    lr : float
+    momentum : float
+    """
+
+    def __init__(self, model, lr: float, momentum: float = 0.0) -> None:
+        if lr <= 0 or momentum < 0:
+            raise ValueError(f"SGD: need lr > 0 and momentum >= 0, got lr={lr}, "
+                             f"momentum={momentum}")
+        self.model, self.lr, self.momentum = model, float(lr), float(momentum)
+        self._buf: dict[str, np.ndarray] = {}
+
+    def step(self) -> None:
+        params, grads = self.model.params, self.model.grads
+        for key, p in params.items():
+            g = grads[key]
+            if self.momentum:
+                buf = self._buf.get(key)
+                if buf is None:
+                    buf = self._buf[key] = g.copy()
+                else:
+                    buf *= self.momentum
+                    buf += g
+                g = buf
+            p -= self.lr * g
+
+    def zero_grad(self) -> None:
+        self.model.zero_grad()
