@@ -1,0 +1,1 @@
+"""Subcommands of the ``twinnet`` command line, one module each."""

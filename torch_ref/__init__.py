@@ -1,0 +1,1 @@
+"""torch_ref: torch.nn twins of scratch models, built from identical weights."""
