@@ -38,6 +38,7 @@ def to_torch(model, dtype=None) -> nn.Module:
         Its ``twinnet_param_map`` attribute (see :func:`param_map`) lists a
         :class:`ParamLink` per scratch parameter, in ``model.params`` order.
     """
+    twin_for_scratch(model)  # an unsupported model is named before anything else is read
     tdtype = _TORCH_OF_NUMPY[_resolve_dtype("to_torch", model, dtype)]
     links: list[ParamLink] = []
     module = _layer_to_torch(model, tdtype, "", "", links)
@@ -155,7 +156,8 @@ def _resolve_dtype(owner: str, model, dtype) -> np.dtype:
     if dtype is not None:
         dt = _NUMPY_OF_TORCH.get(dtype) if isinstance(dtype, torch.dtype) else np.dtype(dtype)
         if dt not in _TORCH_OF_NUMPY:
-            raise DTypeError(f"{owner}: dtype must be float32 or float64, got {dtype}")
+            got = dtype if isinstance(dtype, torch.dtype) else dt
+            raise DTypeError(f"{owner}: dtype must be float32 or float64, got {got}")
         return dt
     found = {a.dtype for a in model.params.values()}
     if len(found) > 1:
