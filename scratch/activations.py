@@ -27,11 +27,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         return sigmoid(z.reshape(1)).reshape(())
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    den = np.abs(z)
-    np.negative(den, out=den)
+    den = np.copysign(z, -1.0)  # -|z| in one pass
     np.exp(den, out=den)
-    den += 1
-    num = np.minimum(z, 0)
+    den += 1.0
+    num = np.minimum(z, 0.0)
     np.exp(num, out=num)
     num /= den
     return num
@@ -46,7 +45,7 @@ class Sigmoid(Layer):
     def _backward(self, grad_out):
         y = self._out
         grad_in = grad_out * y
-        grad_in *= 1 - y
+        grad_in *= 1.0 - y
         return grad_in
 
 
@@ -59,7 +58,7 @@ class Tanh(Layer):
     def _backward(self, grad_out):
         y = self._out
         grad_in = y * y
-        np.subtract(1, grad_in, out=grad_in)
+        np.subtract(1.0, grad_in, out=grad_in)
         grad_in *= grad_out
         return grad_in
 

@@ -71,7 +71,7 @@ class LinearSigmoid(ParamLayer):
     def _backward(self, grad_out):
         y = self._out
         local = grad_out * y  # becomes dL/d(xW): the sigmoid's derivative, reused twice
-        local *= 1 - y
+        local *= 1.0 - y
         np.matmul(self._x.T, local, out=self.grads["W"])
         return local.dot(self.params["W"].T)
 
@@ -131,23 +131,33 @@ class Net:
         """
         if self.y is None:
             raise BackwardBeforeForwardError("Net: backward(label) called before predict(x)")
+        target = self._target(label)
+        p = self.y
+        # With 0/1 targets, BCE's y log p + (1 - y) log(1 - p) is one of its two logs;
+        # a single label picks the same one for the whole batch.
+        with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
+            if isinstance(target, float):
+                log_q = np.log(p) if target == 1 else np.log1p(-p)
+            else:
+                log_q = np.where(target == 1, np.log(p), np.log1p(-p))
+        J = -np.maximum(log_q, -100.0)
+        self.l1.backward(self.l2.backward(bce_grad(p, target)))
+        return J
+
+    def _target(self, label) -> float | np.ndarray:
+        """Check ``label``: one label becomes a float, one per sample a (batch, 1) array."""
         label = np.asarray(label)
-        if label.ndim > 1 or (label.ndim == 1 and label.shape[0] != self.y.shape[0]):
-            raise LabelError(f"Net: label must be a scalar or shape ({self.y.shape[0]},), "
+        batch = self.y.shape[0]
+        if label.ndim > 1 or (label.ndim == 1 and label.shape[0] != batch):
+            raise LabelError(f"Net: label must be a scalar or shape ({batch},), "
                              f"got shape {label.shape}")
-        # The usual single label is checked in Python: the array test costs more than a step.
+        # A single label is checked in Python: the array test would cost more than a step.
         if not (label.item() in (0, 1) if label.ndim == 0 else
                 ((label == 0) | (label == 1)).all()):
             raise LabelError(f"Net: label must be 0 or 1, got {label.tolist()}")
-        target = np.empty_like(self.y)
-        target[:, 0] = label
-        p = self.y
-        # With 0/1 targets, BCE's y log p + (1 - y) log(1 - p) is one of its two logs.
-        with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
-            log_q = np.where(target == 1, np.log(p), np.log1p(-p))
-        J = -np.maximum(log_q, -100)
-        self.l1.backward(self.l2.backward(bce_grad(p, target)))
-        return J
+        if label.ndim == 0:
+            return float(label.item())
+        return label.astype(self.y.dtype).reshape(batch, 1)
 
     def zero_grad(self) -> None:
         self.l1.zero_grad()

@@ -26,18 +26,19 @@ def bce_log_likelihood(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     p, y : same shape, values in [0, 1]. Returns that shape; BCE is its negation.
     """
     with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
-        log_p = np.maximum(np.log(p), -100)
-        log_1mp = np.maximum(np.log1p(-p), -100)
-    return y * log_p + (1 - y) * log_1mp
+        log_p = np.maximum(np.log(p), -100.0)
+        log_1mp = np.maximum(np.log1p(-p), -100.0)
+    return y * log_p + (1.0 - y) * log_1mp
 
 
 def bce_grad(p: np.ndarray, y: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """d(BCE)/dp as torch computes it: ``(p - y) / max(p (1 - p), 1e-12) * scale``.
 
-    p, y : same shape. ``scale`` is 1/N for a mean, 1 for a sum.
+    p : any shape; y : the same shape, or one float target for every element.
+    ``scale`` is 1/N for a mean, 1 for a sum.
     """
     grad = p - y
-    grad /= np.maximum(p * (1 - p), BCE_EPS)
+    grad /= np.maximum(p * (1.0 - p), BCE_EPS)
     if scale != 1:  # multiplying by 1 changes nothing but costs a pass
         grad *= scale
     return grad

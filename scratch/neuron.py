@@ -121,21 +121,23 @@ class LogisticRegression:
                  else np.array(self.theta0, dtype=X.dtype))
         Xt_over_n = X.T / X.shape[0]  # mean over samples folded into one matrix
         losses = _MeanBCERecorder(y)
+        max_iter, step_size, threshold = self.max_iter, self.step_size, self.threshold
+        record_every = self.record_every
         it = 0
         # Each iteration is a dozen NumPy calls on tiny arrays, so per-call overhead
         # is the cost: X.dot skips matmul's dispatch, np.sqrt(d.dot(d)) is
-        # np.linalg.norm(d) without its checks, and the loss is computed in blocks.
-        while it < self.max_iter:
+        # np.linalg.norm(d) without its checks, and the loss is computed in batches.
+        while it < max_iter:
             if callback is not None:
                 callback(it, theta)
             p = sigmoid(X.dot(theta))
-            if it % self.record_every == 0:
+            if it % record_every == 0:
                 losses.add(p)
             theta_prev = theta
-            theta = theta_prev + self.step_size * Xt_over_n.dot(y - p)
+            theta = theta_prev + Xt_over_n.dot(y - p) * step_size
             it += 1
             change = theta - theta_prev
-            if np.sqrt(change.dot(change)) <= self.threshold:
+            if np.sqrt(change.dot(change)) <= threshold:
                 break
         history = losses.finish()
         self.theta, self.n_iter, self.loss_history = theta, it, history
@@ -143,25 +145,24 @@ class LogisticRegression:
 
 
 class _MeanBCERecorder:
-    """The mean BCE of each recorded probability vector, computed a block at a time.
+    """The mean BCE of each recorded probability vector, computed a batch at a time.
 
-    ``add(p)`` copies p (n_samples,) into a block of rows; a full block is
-    reduced row by row in one go, giving the same floats as computing each row
-    alone, with a few NumPy calls per block instead of a dozen per iteration.
-    The block holds at most ``max_bytes`` (and at least one row).
+    ``add(p)`` keeps a reference to p (n_samples,), which the caller never changes
+    afterwards. Once ``max_rows`` of them (at most ``max_bytes``, at least one)
+    have gathered, they are stacked and reduced row by row in one go: the same
+    floats as computing each row alone, for a few NumPy calls per batch instead
+    of a dozen per iteration.
     """
 
     def __init__(self, y: np.ndarray, max_rows: int = 256, max_bytes: int = 1 << 22) -> None:
-        rows = max(1, min(max_rows, max_bytes // max(y.nbytes, 1)))
-        self._block = np.empty((rows, y.shape[0]), y.dtype)
-        self._used = 0
+        self.max_rows = max(1, min(max_rows, max_bytes // max(y.nbytes, 1)))
+        self._pending: list[np.ndarray] = []
         self._y = y
         self._values: list[float] = []
 
     def add(self, p: np.ndarray) -> None:
-        self._block[self._used] = p
-        self._used += 1
-        if self._used == self._block.shape[0]:
+        self._pending.append(p)
+        if len(self._pending) == self.max_rows:
             self._flush()
 
     def finish(self) -> list[float]:
@@ -169,7 +170,7 @@ class _MeanBCERecorder:
         return self._values
 
     def _flush(self) -> None:
-        if self._used:
-            block = self._block[:self._used]
+        if self._pending:
+            block = np.stack(self._pending)
             self._values += (-np.mean(bce_log_likelihood(block, self._y), axis=1)).tolist()
-            self._used = 0
+            self._pending.clear()

@@ -115,11 +115,11 @@ def test_recorder_blocks_give_the_values_of_single_rows():
     y = (rng.random(11) < 0.5).astype(np.float64)
     ps = rng.random((10, 11))
     ps[3, 0] = 1.0 if y[0] == 0 else 0.0  # a clamped term
-    recorder = _MeanBCERecorder(y, max_rows=4)  # blocks of 4, 4 and 2
+    recorder = _MeanBCERecorder(y, max_rows=4)  # batches of 4, 4 and 2
     for p in ps:
         recorder.add(p)
     values = recorder.finish()
     bce = torch.nn.BCELoss()
     expected = [bce(torch.from_numpy(p), torch.from_numpy(y)).item() for p in ps]
     np.testing.assert_allclose(values, expected, rtol=1e-12)
-    assert _MeanBCERecorder(np.zeros(1 << 20), max_bytes=1 << 10)._block.shape[0] == 1
+    assert _MeanBCERecorder(np.zeros(1 << 20), max_bytes=1 << 10).max_rows == 1
