@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import scratch
-from tests.scratch.test_conv_rnn_broken_variants import PoolTiesToLastMaximum
+from tests.scratch.broken_conv_layers import PoolTiesToLastMaximum
 
 
 def torch_pool_grad(x, kernel, stride, upstream):
