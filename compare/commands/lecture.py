@@ -20,7 +20,7 @@ SINGLE_SAMPLE_BOUND = 1e-10  # the agreement the project promises for cell [95],
 def register(sub) -> None:
     p = sub.add_parser("lecture", help="reproduce Lecture 18's experiments and figures",
                        description=__doc__.split("\n\n")[0])
-    names = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
+    names = p.add_subparsers(dest="experiment", required=True)
 
     q = names.add_parser("worked-example", help="backprop by hand: every intermediate, "
                          "scratch vs torch vs the lecture")

@@ -25,7 +25,7 @@ import numpy as np
 import scratch
 from compare.lockstep import TOLERANCES
 
-from .reference import IRIS_PRINT_EVERY, IRIS_STEP_SIZE, IRIS_THRESHOLD
+from .reference import IRIS_PRINT_EVERY, IRIS_STEP_SIZE, IRIS_THRESHOLD, NOTES_IRIS
 
 FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)")
 CLASS_NAMES = ("Setosa", "Non-Setosa")
@@ -217,6 +217,7 @@ def format_iris(run: IrisRun) -> str:
     ]
     for k in _milestones(run.lockstep_iterations):
         lines.append(f"  after {k:>6} iterations: {run.divergence[k]:.3e}")
+    lines += ["", "Notes on the lecture's code:"] + [f"- {n}" for n in NOTES_IRIS]
     return "\n".join(lines)
 
 

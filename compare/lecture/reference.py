@@ -99,6 +99,24 @@ PRINTED: tuple[Printed, ...] = (
 )
 
 
+# Where the lecture's own text or code slips; printed beside the results so a
+# reader comparing digits is not misled.
+NOTES_WORKED_EXAMPLE = (
+    "The slides print h2 = 0.7310 and h3 = 0.9999 truncated: sigmoid(1) = 0.731059 "
+    "(a later slide uses 0.7311) and sigmoid(12) = 0.999994.",
+    "The slide's second W gradient is labelled dh1/dW12 but multiplies by x2 = 3: in the "
+    "slide's own notation (h1 = sigma(W11 x1 + W21 x2)) that is W21, the cell's W grad[1, 0].",
+)
+NOTES_IRIS = (
+    "Cell [75] starts its counter as iter = np.zeros((3,)), which makes "
+    "`if iter % 50000 == 0` ambiguous for a 3-element array; twinnet counts with an integer.",
+    "Cell [61] labels the axes 'Petal Length' and 'Petal Width', but columns 0 and 1 are "
+    "sepal length and sepal width (cell [84] names them correctly).",
+    "Cell [84] calls neuron(grid, ones, theta) with three arguments; it means "
+    "[x1, x2, 1] @ theta, which is what the decision-boundary figure draws.",
+)
+
+
 def example_arrays(dtype=np.float64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The worked example's x (1, 2), W (2, 3) and V (3, 1) as fresh arrays."""
     return (np.array(EXAMPLE_X, dtype=dtype), np.array(EXAMPLE_W, dtype=dtype),

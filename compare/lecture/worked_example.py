@@ -19,7 +19,7 @@ import scratch
 import torch_ref
 from compare.lockstep import TOLERANCES
 
-from .reference import EXAMPLE_LABEL, PRINTED, Printed, example_arrays
+from .reference import EXAMPLE_LABEL, NOTES_WORKED_EXAMPLE, PRINTED, Printed, example_arrays
 
 QUANTITIES = ("h", "y", "loss", "dJ/dy", "dJ/dh", "dJ/dW", "dJ/dV")
 
@@ -149,6 +149,7 @@ def format_worked_example(ex: WorkedExample) -> str:
                  f"{max(r.abs_diff for r in ex.rows()):.3e}")
     verdict = "all reproduced" if ex.matches_lecture else "NOT all reproduced"
     lines.append(f"lecture's printed values: {verdict}")
+    lines += ["", "Notes on the lecture's text:"] + [f"- {n}" for n in NOTES_WORKED_EXAMPLE]
     return "\n".join(lines)
 
 
