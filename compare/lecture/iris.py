@@ -16,7 +16,6 @@ d(mean BCE)/d theta = -mean((y - p) X).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -179,6 +178,7 @@ def run_iris(*, max_iter: int = 1_000_000, lockstep_iters: int = 1000,
     if n_iter <= lockstep_iters:  # the final theta was never shown to the callback
         compare(n_iter, model.theta)
     accuracy = float(np.mean(model.predict(X) == y))
+    _FITTED[max_iter] = (n_iter, tuple(float(t) for t in model.theta), accuracy)
     # The loop also ends at max_iter; it converged only if its last step was small enough.
     converged = bool(np.linalg.norm(model.theta - last_theta_prev) <= IRIS_THRESHOLD)
     return IrisRun(n_iter=n_iter, converged=converged, theta=model.theta, accuracy=accuracy,
@@ -188,14 +188,21 @@ def run_iris(*, max_iter: int = 1_000_000, lockstep_iters: int = 1000,
                    first_beyond_tolerance=beyond[0] if beyond else None)
 
 
-@functools.lru_cache(maxsize=4)
+# (iterations, theta, accuracy) by max_iter: the full loop takes seconds, and
+# `twinnet lecture all` needs it for iris, perceptron and the figures.
+_FITTED: dict[int, tuple[int, tuple[float, ...], float]] = {}
+
+
 def fitted_neuron(max_iter: int = 1_000_000) -> tuple[int, tuple[float, ...], float]:
-    """(iterations, theta, accuracy) of the scratch loop alone; cached, since it takes seconds."""
-    X, y = iris_training_set()
-    model = scratch.LogisticRegression(threshold=IRIS_THRESHOLD, step_size=IRIS_STEP_SIZE,
-                                       max_iter=max_iter, record_every=max_iter + 1)
-    n_iter, _ = model.fit(X, y)
-    return n_iter, tuple(float(t) for t in model.theta), float(np.mean(model.predict(X) == y))
+    """(iterations, theta (3,), training accuracy) of the scratch loop; cached per max_iter."""
+    if max_iter not in _FITTED:
+        X, y = iris_training_set()
+        model = scratch.LogisticRegression(threshold=IRIS_THRESHOLD, step_size=IRIS_STEP_SIZE,
+                                           max_iter=max_iter, record_every=max_iter + 1)
+        n_iter, _ = model.fit(X, y)
+        _FITTED[max_iter] = (n_iter, tuple(float(t) for t in model.theta),
+                             float(np.mean(model.predict(X) == y)))
+    return _FITTED[max_iter]
 
 
 def format_iris(run: IrisRun) -> str:

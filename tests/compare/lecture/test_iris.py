@@ -106,3 +106,11 @@ def test_full_run_matches_the_lecture_loop_and_its_printout():
     assert 200_000 < run.n_iter <= 250_000
     X, y = iris_training_set()
     assert run.accuracy == np.mean((X @ theta >= 0) == y)
+
+
+def test_cached_neuron_is_the_same_loop_as_run_iris():
+    iris._FITTED.pop(700, None)
+    fresh = iris.fitted_neuron(700)
+    iris._FITTED.pop(700)
+    run = run_iris(max_iter=700, lockstep_iters=0)
+    assert iris.fitted_neuron(700) == (700, tuple(run.theta), run.accuracy) == fresh
