@@ -72,11 +72,7 @@ class Mismatch:
     abs_diff: float
     allowed: float
     max_abs_diff: float
-
-    @property
-    def excess(self) -> float:
-        """abs_diff / allowed (> 1 means beyond tolerance; inf or nan for non-finite values)."""
-        return self.abs_diff / self.allowed if np.isfinite(self.abs_diff) else float("inf")
+    excess: float  # abs_diff / allowed: > 1 is beyond tolerance; inf for non-finite values
 
     def describe(self) -> str:
         if self.name is None:
@@ -169,10 +165,11 @@ class LockstepResult:
     def message(self) -> str:
         tol = f"rtol={self.rtol:g}, atol={self.atol:g}"
         if self.ok:
+            worst = (f" ({self.worst_param} at step {self.worst_param_step})"
+                     if self.worst_param is not None else "")
             return (f"lockstep ok: {self.steps_run} steps agree ({tol}); "
                     f"max |loss diff| {self.max_loss_diff:.3e}, max |param diff| "
-                    f"{self.max_param_diff:.3e} ({self.worst_param} at step "
-                    f"{self.worst_param_step})")
+                    f"{self.max_param_diff:.3e}{worst}")
         when = ("before training (the starting weights differ)" if self.failed_step == 0
                 else f"at step {self.failed_step} of {self.steps}")
         lines = [f"lockstep diverged {when}, {tol}:", "  " + self.failures[0].describe()]
@@ -355,16 +352,19 @@ def _compare(kind, name, torch_name, s: np.ndarray, t: np.ndarray, rtol, atol) -
     if s64.shape != t64.shape:
         raise ValueError(f"lockstep: {kind} {name!r}: scratch shape {s64.shape} vs torch "
                          f"{t64.shape}")
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         diff = np.abs(s64 - t64)
         allowed = atol + rtol * np.abs(t64)
-        badness = np.where(np.isfinite(diff), diff / allowed, np.inf)
+        # An exact match is fine even with zero tolerance (0 / 0); NaN or inf never is.
+        badness = np.where(diff == 0, 0.0, diff / allowed)
+        badness = np.where(np.isfinite(diff), badness, np.inf)
     flat = int(np.argmax(badness)) if badness.size else 0
     idx = np.unravel_index(flat, s64.shape) if s64.ndim else ()
     idx = tuple(int(i) for i in idx)
     return Mismatch(kind, name, torch_name, idx, float(s64[idx]), float(t64[idx]),
                     float(diff[idx]), float(allowed[idx]),
-                    float(diff.max()) if np.isfinite(diff).all() else float("inf"))
+                    float(diff.max()) if np.isfinite(diff).all() else float("inf"),
+                    float(badness[idx]))
 
 
 def _fail(result: LockstepResult, step: int, mismatches: list[Mismatch]) -> bool:

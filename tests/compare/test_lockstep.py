@@ -205,6 +205,27 @@ def test_twin_with_different_starting_weights_fails_before_training():
     assert "before training" in result.message
 
 
+def test_non_finite_values_count_as_divergence():
+    model = mlp()
+    twin = torch_ref.to_torch(model)
+    with torch.no_grad():
+        twin[0].weight[1, 2] = float("nan")
+    x, y = data()
+    result = lockstep(model, x, y, "bce", steps=3, lr=0.1, twin=twin)
+    assert not result.ok and result.failed_step == 0
+    # torch's weight[1, 2] is scratch's W[2, 1]: the index is reported in scratch's layout.
+    assert result.failure.name == "0.W" and result.failure.index == (2, 1)
+    assert "nan" in result.message
+
+
+def test_zero_tolerance_accepts_exact_equality():
+    # The starting weights are copies, so they match exactly; 0/0 must not count as drift.
+    x, y = data()
+    result = lockstep(mlp(), x, y, "bce", steps=2, lr=0.1, rtol=0.0, atol=0.0)
+    assert result.failed_step != 0
+    assert (result.rtol, result.atol) == (0.0, 0.0)
+
+
 def test_assert_lockstep_raises_with_the_result_and_passes_quietly():
     x, y = data()
     with pytest.raises(LockstepDivergence, match="at step 1") as err:
