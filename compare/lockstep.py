@@ -21,18 +21,13 @@ names), the worst element and the tolerance. :func:`assert_lockstep` is the
 raising form (:class:`LockstepDivergence`, an AssertionError). Bad arguments
 (unknown loss, lone rtol) do raise at once.
 
-Tolerances (per element: ``|scratch - torch| <= atol + rtol * |torch|``, as
-torch.testing; rtol and atol travel together), by dtype:
-
-=========  ======  ======
-dtype      rtol    atol
-=========  ======  ======
-float64    1e-7    1e-7
-float32    1.3e-6  1e-5
-=========  ======  ======
-
-They are applied at every step, so a long float32 run in which roundoff
-compounds may need looser values; pass ``rtol=`` and ``atol=``.
+Tolerances: ``compare.tolerances`` (one table for all of twinnet), applied
+per element as ``|scratch - torch| <= atol + rtol * |torch|`` by
+``compare.diff.compare_many``: the loss and parameters use the dtype's
+"forward" row, gradients its "gradient" row (float64: rtol = atol = 1e-7;
+float32: rtol = 1.3e-6, atol = 1e-5). rtol and atol travel together and, when
+given, replace every row. They are applied at every step, so a long float32
+run in which roundoff compounds may need looser values.
 """
 
 from __future__ import annotations
@@ -46,33 +41,41 @@ import torch
 import scratch
 import torch_ref
 
-TOLERANCES: dict[np.dtype, tuple[float, float]] = {
-    np.dtype(np.float64): (1e-7, 1e-7),
-    np.dtype(np.float32): (1.3e-6, 1e-5),
-}
+from .diff import MISMATCH, OK, ArrayDiff, compare_many
+from .tolerances import FORWARD, GRADIENT, Tolerance, resolve_pair, tolerance_for
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    """The worst disagreement in one compared quantity.
+    """One compared quantity at one step: a ``compare.diff.ArrayDiff`` with its name.
 
-    ``kind`` is "loss", "gradient" or "parameter"; ``name`` the scratch parameter
-    name (None for the loss) and ``torch_name`` its torch name. ``index`` is the
-    worst element's position in scratch's layout (worst relative to its
-    allowance ``atol + rtol * |torch value|``); ``abs_diff`` is |scratch - torch|
-    there and ``max_abs_diff`` the largest over all elements.
+    ``kind`` is "loss", "gradient" or "parameter"; ``name`` the scratch
+    parameter name (None for the loss) and ``torch_name`` its torch name. The
+    index of the worst element is in scratch's layout.
     """
 
     kind: str
     name: str | None
     torch_name: str | None
-    index: tuple[int, ...]
-    scratch_value: float
-    torch_value: float
-    abs_diff: float
-    allowed: float
-    max_abs_diff: float
-    excess: float  # abs_diff / allowed: > 1 is beyond tolerance; inf for non-finite values
+    diff: ArrayDiff
+
+    @property
+    def ok(self) -> bool:
+        return self.diff.ok
+
+    @property
+    def index(self) -> tuple[int, ...] | None:
+        return self.diff.worst_index
+
+    @property
+    def max_abs_diff(self) -> float:
+        """Largest |scratch - torch| over the elements (finite on both sides)."""
+        return self.diff.max_abs
+
+    @property
+    def excess(self) -> float:
+        """Largest |diff| / allowed (> 1 fails); inf for NaN/inf disagreements."""
+        return self.diff.ratio if self.diff.status in (OK, MISMATCH) else float("inf")
 
     def describe(self) -> str:
         if self.name is None:
@@ -81,10 +84,7 @@ class Mismatch:
             what = f"gradient of {self.name!r} (torch {self.torch_name!r})"
         else:
             what = f"parameter {self.name!r} (torch {self.torch_name!r}) after the update"
-        where = f" at index {self.index}" if self.index else ""
-        return (f"{what}: |scratch - torch| = {self.abs_diff:.3e}{where} "
-                f"(scratch {self.scratch_value!r}, torch {self.torch_value!r}; "
-                f"allowed {self.allowed:.3e})")
+        return f"{what}: {self.diff.describe('scratch', 'torch')}"
 
 
 @dataclass
@@ -249,26 +249,26 @@ def lockstep(model, x: np.ndarray, y, loss, steps: int, lr: float, momentum: flo
     if steps < 1 or lr <= 0 or momentum < 0:
         raise ValueError(f"lockstep: need steps >= 1, lr > 0, momentum >= 0; got steps={steps}, "
                          f"lr={lr}, momentum={momentum}")
-    dtype = _model_dtype(model)
-    rtol, atol = _tolerances(dtype, rtol, atol)
+    tol_forward, tol_grad = _tolerances(_model_dtype(model), rtol, atol)
     pair = _Pair(model, twin if twin is not None else torch_ref.to_torch(model), x, y, loss)
     opt_s = _scratch_updater(model, lr, momentum)
     opt_t = (torch_optimizer or (lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum)))(
         pair.twin.parameters())
-    result = LockstepResult(ok=True, steps=steps, steps_run=0, rtol=rtol, atol=atol)
+    result = LockstepResult(ok=True, steps=steps, steps_run=0, rtol=tol_forward.rtol,
+                            atol=tol_forward.atol)
 
-    start = [_compare("parameter", n, tn, s, t, rtol, atol) for n, tn, s, t in pair.params()]
-    if _fail(result, 0, start):
+    if _fail(result, 0, _judge("parameter", pair.params(), tol_forward)):
         return result
     for k in range(1, steps + 1):
         loss_s, out_s = pair.scratch_forward_backward()
         opt_t.zero_grad()
         loss_t, out_t = pair.torch_forward_backward()
-        checks = [_compare("loss", None, None, np.array(loss_s), np.array(loss_t), rtol, atol)]
-        grads = [_compare("gradient", n, tn, s, t, rtol, atol) for n, tn, s, t in pair.grads()]
+        checks = _judge("loss", [(None, None, np.float64(loss_s), np.float64(loss_t))],
+                        tol_forward)
+        grads = _judge("gradient", pair.grads(), tol_grad)
         opt_s()
         opt_t.step()
-        params = [_compare("parameter", n, tn, s, t, rtol, atol) for n, tn, s, t in pair.params()]
+        params = _judge("parameter", pair.params(), tol_forward)
         rec = StepRecord(k, loss_s, loss_t, {m.name: m.max_abs_diff for m in grads},
                          {m.name: m.max_abs_diff for m in params},
                          out_s.copy() if record else None, out_t.copy() if record else None)
@@ -346,29 +346,16 @@ def _scratch_updater(model, lr: float, momentum: float) -> Callable[[], None]:
 
 
 # -- judging ---------------------------------------------------------------------
-def _compare(kind, name, torch_name, s: np.ndarray, t: np.ndarray, rtol, atol) -> Mismatch:
-    """The worst element of |s - t| relative to its allowance (non-finite counts as worst)."""
-    s64, t64 = np.asarray(s, np.float64), np.asarray(t, np.float64)
-    if s64.shape != t64.shape:
-        raise ValueError(f"lockstep: {kind} {name!r}: scratch shape {s64.shape} vs torch "
-                         f"{t64.shape}")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        diff = np.abs(s64 - t64)
-        allowed = atol + rtol * np.abs(t64)
-        # An exact match is fine even with zero tolerance (0 / 0); NaN or inf never is.
-        badness = np.where(diff == 0, 0.0, diff / allowed)
-        badness = np.where(np.isfinite(diff), badness, np.inf)
-    flat = int(np.argmax(badness)) if badness.size else 0
-    idx = np.unravel_index(flat, s64.shape) if s64.ndim else ()
-    idx = tuple(int(i) for i in idx)
-    return Mismatch(kind, name, torch_name, idx, float(s64[idx]), float(t64[idx]),
-                    float(diff[idx]), float(allowed[idx]),
-                    float(diff.max()) if np.isfinite(diff).all() else float("inf"),
-                    float(badness[idx]))
+def _judge(kind: str, items, tol: Tolerance) -> list[Mismatch]:
+    """Compare (name, torch_name, scratch, torch) items with one vectorised pass."""
+    items = list(items)
+    diffs = compare_many([(s, t, tol) for _, _, s, t in items])
+    return [Mismatch(kind, name, tname, d) for (name, tname, _, _), d in zip(items, diffs,
+                                                                             strict=True)]
 
 
 def _fail(result: LockstepResult, step: int, mismatches: list[Mismatch]) -> bool:
-    bad = sorted((m for m in mismatches if not m.excess <= 1), key=lambda m: -m.excess)
+    bad = sorted((m for m in mismatches if not m.ok), key=lambda m: -m.excess)
     if bad:
         result.ok, result.failed_step, result.failures = False, step, bad
     return bool(bad)
@@ -396,9 +383,9 @@ def _model_dtype(model) -> np.dtype:
     return dtypes.pop()
 
 
-def _tolerances(dtype: np.dtype, rtol, atol) -> tuple[float, float]:
-    if (rtol is None) != (atol is None):
-        raise ValueError("lockstep: pass rtol and atol together, or neither")
-    if rtol is None:
-        return TOLERANCES[dtype]
-    return float(rtol), float(atol)
+def _tolerances(dtype: np.dtype, rtol, atol) -> tuple[Tolerance, Tolerance]:
+    """(forward, gradient) tolerances: the caller's pair for both, else the table's rows."""
+    pair = resolve_pair(rtol, atol)
+    if pair is not None:
+        return pair, pair
+    return tolerance_for(dtype, FORWARD), tolerance_for(dtype, GRADIENT)

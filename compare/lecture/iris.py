@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 
 import scratch
-from compare.lockstep import TOLERANCES
+from compare.diff import compare_arrays
+from compare.tolerances import FORWARD, tolerance_for
 
 from .reference import IRIS_PRINT_EVERY, IRIS_STEP_SIZE, IRIS_THRESHOLD, NOTES_IRIS
 
 FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)")
 CLASS_NAMES = ("Setosa", "Non-Setosa")
-RTOL, ATOL = TOLERANCES[np.dtype(np.float64)]
+THETA_TOLERANCE = tolerance_for(np.float64, FORWARD)
 
 
 def iris_training_set(dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +64,7 @@ class IrisRun:
         The torch theta after K iterations.
     first_beyond_tolerance : int | None
         First iteration k at which some |theta_scratch - theta_torch| exceeded
-        ``atol + rtol * |theta_torch|`` (``compare.lockstep.TOLERANCES``, float64).
+        ``atol + rtol * |theta_torch|`` (``compare.tolerances``, float64 "forward").
     """
 
     n_iter: int
@@ -153,9 +154,9 @@ def run_iris(*, max_iter: int = 1_000_000, lockstep_iters: int = 1000,
 
     def compare(k: int, theta: np.ndarray) -> None:
         theta_t = twin.theta_numpy()
-        diff = np.abs(theta - theta_t)
-        divergence.append(float(diff.max()))
-        if not (diff <= ATOL + RTOL * np.abs(theta_t)).all():
+        divergence.append(float(np.max(np.abs(theta - theta_t))))
+        if not compare_arrays(theta, theta_t, rtol=THETA_TOLERANCE.rtol,
+                              atol=THETA_TOLERANCE.atol).ok:
             beyond.append(k)
 
     def each_iteration(it: int, theta: np.ndarray) -> None:
@@ -216,7 +217,7 @@ def format_iris(run: IrisRun) -> str:
         f"  (sepal length, sepal width, bias)",
         f"training accuracy: {run.accuracy:.4f} ({run.n_correct}/{run.n_samples} samples)",
         f"torch lockstep over the first {run.lockstep_iterations} iterations "
-        f"(autograd of mean BCE + torch.optim.SGD; rtol={RTOL:g}, atol={ATOL:g}):",
+        f"(autograd of mean BCE + torch.optim.SGD; {THETA_TOLERANCE}):",
         f"  max |theta_scratch - theta_torch| = {run.max_divergence:.3e}"
         f" (largest after iteration {run.worst_iteration})",
         "  within tolerance at every iteration" if run.within_tolerance else

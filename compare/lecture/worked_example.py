@@ -17,7 +17,8 @@ import torch
 
 import scratch
 import torch_ref
-from compare.lockstep import TOLERANCES
+from compare.diff import compare_many
+from compare.tolerances import FORWARD, GRADIENT, Tolerance, tolerance_for
 
 from .reference import EXAMPLE_LABEL, NOTES_WORKED_EXAMPLE, PRINTED, Printed, example_arrays
 
@@ -99,8 +100,6 @@ class WorkedExample:
 
     scratch: dict[str, np.ndarray]
     torch: dict[str, np.ndarray]
-    rtol: float = TOLERANCES[np.dtype(np.float64)][0]
-    atol: float = TOLERANCES[np.dtype(np.float64)][1]
 
     def rows(self) -> list[Row]:
         printed = {(p.quantity, p.index): p for p in PRINTED}
@@ -111,9 +110,16 @@ class WorkedExample:
                                 float(self.torch[q][idx]), printed.get((q, idx))))
         return rows
 
+    @staticmethod
+    def tolerance(quantity: str) -> Tolerance:
+        """compare.tolerances' float64 row: "gradient" for dJ/..., "forward" for the rest."""
+        return tolerance_for(np.float64, GRADIENT if quantity.startswith("dJ/") else FORWARD)
+
     @property
     def twins_agree(self) -> bool:
-        return all(r.abs_diff <= self.atol + self.rtol * abs(r.torch) for r in self.rows())
+        diffs = compare_many([(self.scratch[q], self.torch[q], self.tolerance(q))
+                              for q in QUANTITIES])
+        return all(d.ok for d in diffs)
 
     @property
     def matches_lecture(self) -> bool:
@@ -145,7 +151,8 @@ def format_worked_example(ex: WorkedExample) -> str:
     lines.append("lecture?: 'ok' when scratch and torch both lie within one unit of the lecture's "
                  "last printed digit")
     lines.append(f"scratch vs torch: {'agree' if ex.twins_agree else 'DISAGREE'} "
-                 f"(rtol={ex.rtol:g}, atol={ex.atol:g}); largest |scratch - torch| = "
+                 f"(values {ex.tolerance('y')}, gradients {ex.tolerance('dJ/dy')}); "
+                 "largest |scratch - torch| = "
                  f"{max(r.abs_diff for r in ex.rows()):.3e}")
     verdict = "all reproduced" if ex.matches_lecture else "NOT all reproduced"
     lines.append(f"lecture's printed values: {verdict}")
