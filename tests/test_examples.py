@@ -12,7 +12,16 @@ import runpy
 import sys
 from pathlib import Path
 
+import hypothesis.extra.numpy  # noqa: F401  (see below)
 import pytest
+import torch  # noqa: F401
+
+import compare  # noqa: F401
+import compare.strategies  # noqa: F401
+
+# pytester's inline runs drop every module first imported during the run;
+# torch cannot be imported a second time in one process (it crashes), so
+# whatever the throwaway projects import is imported here first.
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

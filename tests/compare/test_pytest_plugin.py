@@ -10,8 +10,16 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+import hypothesis.extra.numpy  # noqa: F401  (see below)
 import numpy as np
 import pytest
+import torch  # noqa: F401
+
+import compare  # noqa: F401
+
+# pytester's inline runs drop every module first imported during the run;
+# torch cannot be imported a second time in one process (it crashes), so
+# whatever the throwaway projects import is imported here first.
 
 PLUGIN = "compare.pytest_plugin"
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +114,104 @@ def test_the_plugin_is_silent_and_forces_no_fixture_on_tests_that_do_not_ask(use
     without.assert_outcomes(passed=1, failed=1)
     timing = re.compile(r" in \d+\.\d+s")
     assert timing.sub("", text) == timing.sub("", without.stdout.str())
+
+
+USER_LAYER_TESTS = """
+import numpy as np
+import torch
+
+
+class Scale:
+    \"\"\"y = x * s, element-wise; s (n,), x (batch, n) -> y (batch, n).\"\"\"
+
+    def __init__(self, s):
+        self.s, self.s_grad = s, np.zeros_like(s)
+
+    def forward(self, x):
+        self.x = x
+        return x * self.s
+
+    def backward(self, grad_out):
+        self.s_grad = (grad_out * self.x).sum(axis=0)
+        return grad_out * self.s
+
+
+class BrokenScale(Scale):
+    def backward(self, grad_out):
+        self.s_grad = grad_out.sum(axis=0)  # forgot the factor x
+        return grad_out * self.s
+
+
+def reference(x, s):
+    return x * s
+
+
+def test_correct_layer(twinnet, twinnet_rng):
+    x = twinnet_rng.normal(size=(4, 3))
+    report = twinnet.check_layer(Scale(twinnet_rng.normal(size=3)), reference, x=x)
+    assert report.ok  # the passing report comes back for inspection
+
+
+def test_broken_layer(twinnet):
+    x = twinnet.rng.normal(size=(4, 3))
+    twinnet.check_layer(BrokenScale(twinnet.rng.normal(size=3)), reference, x=x)
+"""
+
+
+def test_twinnet_check_layer_passes_a_correct_layer_and_fails_a_broken_one_with_the_report(
+        user_project):
+    user_project.makepyfile(test_user_layers=USER_LAYER_TESTS)
+    result = run(user_project)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*_ test_broken_layer _*",
+        "*twinnet.check_layer(BrokenScale(*",           # the user's own line is shown
+        "E*Failed: check_layer: BrokenScale  ?layer vs torch, float64, seed 0?",
+        "E*FAIL: backward diverges at layer 0 (BrokenScale): dL/ds*",
+        "E*0 BrokenScale  output *ok",
+        "E*0 BrokenScale  dL/ds *MISMATCH <--",
+        "E*0 BrokenScale  dL/dinput *ok",
+        "*- twinnet -*",
+        "twinnet seed: *",                              # twinnet.rng drew from twinnet_rng
+        "FAILED test_user_layers.py::test_broken_layer - Failed: check_layer: *",
+    ])
+    text = result.stdout.str()
+    # __tracebackhide__ keeps the plugin's and compare's frames out of the traceback
+    assert "pytest_plugin.py" not in text and "layer_check.py" not in text
+    assert "test_correct_layer" not in text.split("short test summary")[0].split("FAILURES")[1]
+
+
+def test_twinnet_check_model_fails_with_the_report_naming_the_scratch_parameter(user_project):
+    user_project.makepyfile(test_user_model="""
+        import numpy as np
+        import scratch
+
+
+        class SignBugLinear(scratch.Linear):
+            def _backward(self, grad_out):
+                dx = super()._backward(grad_out)
+                self.grads["b"] *= -1  # planted: dL/db with the wrong sign
+                return dx
+
+
+        def make(linear, rng):
+            return scratch.Sequential(linear(2, 3, rng=rng), scratch.Sigmoid(),
+                                      scratch.Linear(3, 1, rng=rng), scratch.Sigmoid())
+
+
+        def test_model(twinnet, twinnet_rng):
+            x, y = twinnet_rng.normal(size=(4, 2)), np.array([[1.0], [0.0], [1.0], [1.0]])
+            twinnet.check_model(make(scratch.Linear, twinnet_rng), x, y, loss="bce")
+            twinnet.check_model(make(SignBugLinear, twinnet_rng), x, y, loss="bce")
+    """)
+    result = run(user_project)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*twinnet.check_model(make(SignBugLinear*",
+        "E*Failed: check_model*",
+        "E*0.b*MISMATCH*",
+        "twinnet seed: *",
+    ])
 
 
 def test_the_option_appears_in_pytest_help(user_project):
