@@ -131,11 +131,14 @@ class Divergence:
         return self.message
 
 
-def find_divergence(entries: list[Entry], *, upstream_given: bool = False) -> Divergence | None:
+def find_divergence(entries: list[Entry], *, upstream_given: bool = False,
+                    partial_backward: bool = False) -> Divergence | None:
     """The first forward failure, else the first backward failure walking back from the loss.
 
     ``upstream_given``: the top layer's dL/doutput was handed to both sides
-    (no loss), which the message then says.
+    (no loss), which the message then says. ``partial_backward``: only
+    parameter and input gradients were compared (finite differences), so the
+    message cannot claim that dL/doutput matched.
     """
     forward = [e for e in entries if e.kind in (FORWARD, LOSS)]
     for e in sorted(forward, key=lambda e: e.layer):
@@ -159,6 +162,9 @@ def find_divergence(entries: list[Entry], *, upstream_given: bool = False) -> Di
             why = errors[0]
         elif first.is_loss:
             why = f"{wrong} wrong while the loss value matched"
+        elif partial_backward:
+            why = (f"{wrong} wrong while every gradient compared above it matched "
+                   "(the fault is in this layer or in a parameter-free layer above it)")
         elif upstream_given and layer == top:
             why = f"{wrong} wrong given the same dL/doutput on both sides"
         else:
@@ -196,14 +202,15 @@ class Report:
     def __init__(self, title: str, entries: list[Entry], *, dtype, seed: int | None = None,
                  actual_name: str = "scratch", expected_name: str = "torch",
                  tolerances: dict[str, Tolerance] | None = None, notes=(),
-                 replay: str | None = None, upstream_given: bool = False) -> None:
+                 replay: str | None = None, upstream_given: bool = False,
+                 partial_backward: bool = False) -> None:
         self.title, self.entries, self.dtype, self.seed = title, list(entries), str(dtype), seed
         self.actual_name, self.expected_name = actual_name, expected_name
         self.tolerances = dict(tolerances or {})
         self.notes, self.replay = list(notes), replay
         self.ok = bool(self.entries) and all(e.ok for e in self.entries)
         self.first_divergence = None if self.ok else find_divergence(
-            self.entries, upstream_given=upstream_given)
+            self.entries, upstream_given=upstream_given, partial_backward=partial_backward)
 
     def __bool__(self) -> bool:
         return self.ok
