@@ -208,8 +208,9 @@ def test_twinnet_check_model_fails_with_the_report_naming_the_scratch_parameter(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*twinnet.check_model(make(SignBugLinear*",
-        "E*Failed: check_model*",
-        "E*0.b*MISMATCH*",
+        "E*Failed: check_model: Sequential(Linear(2, 3), Sigmoid(), Linear(3, 1), Sigmoid())*",
+        "E*FAIL: backward diverges at layer 0 (Linear(2, 3)): dL/db ?0.b <-> 0.bias? wrong*",
+        "E*0 Linear(2, 3)*dL/db ?0.b <-> 0.bias?*MISMATCH <--",
         "twinnet seed: *",
     ])
 
