@@ -32,8 +32,13 @@ def user_project(pytester, monkeypatch):
     return pytester
 
 
+# When this suite itself runs with the plugin installed, pytest warns that the
+# already-imported plugin module cannot be assertion-rewritten for the inner run.
+QUIET = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
+
+
 def run(pytester, *args):
-    return pytester.runpytest("-p", PLUGIN, "-p", "no:cacheprovider", *args)
+    return pytester.runpytest("-p", PLUGIN, *QUIET, *args)
 
 
 SEEDED_TESTS = """
@@ -110,7 +115,7 @@ def test_the_plugin_is_silent_and_forces_no_fixture_on_tests_that_do_not_ask(use
     result.assert_outcomes(passed=1, failed=1)
     text = result.stdout.str()
     assert "twinnet" not in text  # no header, no fixture set up, no seed section
-    without = user_project.runpytest("-p", "no:cacheprovider", "--setup-show")
+    without = user_project.runpytest(*QUIET, "--setup-show")
     without.assert_outcomes(passed=1, failed=1)
     timing = re.compile(r" in \d+\.\d+s")
     assert timing.sub("", text) == timing.sub("", without.stdout.str())
@@ -240,4 +245,4 @@ def _installed_entry_point():
                            "(pip install -e .) to autoload the plugin")
 def test_the_installed_entry_point_autoloads_the_plugin(pytester):
     pytester.makepyfile(test_auto="def test_auto(twinnet_rng): assert twinnet_rng is not None")
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest(*QUIET).assert_outcomes(passed=1)
