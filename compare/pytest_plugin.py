@@ -44,6 +44,7 @@ def _seed_option(text: str) -> int:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register ``--twinnet-seed N`` under a "twinnet" group in ``pytest --help``."""
     group = parser.getgroup("twinnet", "twinnet: check hand-written backprop against torch")
     group.addoption(
         "--twinnet-seed", dest="twinnet_seed", type=_seed_option, default=None, metavar="N",
@@ -75,6 +76,7 @@ def twinnet_rng(twinnet_seed: int) -> np.random.Generator:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Append a "twinnet" section with the seed to the report of a failing seeded test."""
     outcome = yield
     report = outcome.get_result()
     seed = item.stash.get(SEED_KEY, None)

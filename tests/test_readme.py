@@ -83,7 +83,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.doc.relative_to(ROOT)}:{self.line}"
+        doc = self.doc.relative_to(ROOT) if self.doc.is_relative_to(ROOT) else self.doc
+        return f"{doc}:{self.line}"
 
 
 def parse_blocks(doc: Path, text: str | None = None) -> list[Block]:
@@ -306,3 +307,11 @@ def test_a_block_runs_with_the_docs_line_numbers_in_its_traceback():
 ])
 def test_outputs_match_tolerates_only_noise_and_ellipses(actual, expected, same):
     assert outputs_match(actual, expected) is same
+
+
+def test_a_stale_output_block_fails_naming_both_blocks(tmp_path):
+    doc = tmp_path / "STALE.md"
+    doc.write_text("```python\nprint(6 * 7)\n```\n\n```text output\n41\n```\n")
+    code_block = parse_blocks(doc)[0]
+    with pytest.raises(AssertionError, match=r"STALE.md:6 no longer shows what .*STALE.md:2"):
+        _check_output_block(code_block, run_block(code_block, {}))
