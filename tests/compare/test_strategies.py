@@ -6,6 +6,7 @@ import torch
 from hypothesis import HealthCheck, find, given, seed, settings
 from hypothesis import strategies as st
 
+import compare
 import scratch
 from compare import strategies as ts
 
@@ -171,3 +172,15 @@ def test_bad_arguments_raise_at_once_with_a_clear_message(make):
 def test_bad_model_arguments_raise_when_the_strategy_is_built_not_when_drawn(make):
     with pytest.raises(ValueError, match="must|need"):
         make()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", ts.LOSS_NAMES)
+def test_model_cases_feed_check_model_and_scratch_matches_torch_on_them(loss, dtype):
+    @settings(max_examples=25, deadline=None, database=None)
+    @given(ts.model_cases(loss, dtype=dtype))
+    def check(case):
+        report = compare.check_model(case.model, case.x, case.y, loss=case.loss)
+        assert report.ok, str(report)
+
+    check()
