@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .diff import ERROR, ArrayDiff
 from .tolerances import Tolerance
 
@@ -204,7 +206,8 @@ class Report:
                  tolerances: dict[str, Tolerance] | None = None, notes=(),
                  replay: str | None = None, upstream_given: bool = False,
                  partial_backward: bool = False) -> None:
-        self.title, self.entries, self.dtype, self.seed = title, list(entries), str(dtype), seed
+        self.title, self.entries, self.seed = title, list(entries), seed
+        self.dtype = str(np.dtype(dtype))
         self.actual_name, self.expected_name = actual_name, expected_name
         self.tolerances = dict(tolerances or {})
         self.notes, self.replay = list(notes), replay
