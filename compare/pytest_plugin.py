@@ -6,10 +6,10 @@ Installing twinnet registers this module under the ``pytest11`` entry point
 autouse fixtures, no header lines, no output. A test may request
 
 ``twinnet``
-    a :class:`TwinnetFixture`: ``twinnet.check_layer(...)`` and
-    ``twinnet.check_model(...)`` run :func:`compare.check_layer` /
-    :func:`compare.check_model` and fail the test with the full report as
-    the message when anything disagrees.
+    a :class:`TwinnetFixture`: ``twinnet.check_layer(...)``,
+    ``twinnet.check_model(...)`` and ``twinnet.gradcheck(...)`` run the
+    :mod:`compare` function of the same name and fail the test with the full
+    report as the message when anything disagrees.
 ``twinnet_rng``
     a seeded ``np.random.Generator``. When the test fails, its report gains a
     ``twinnet`` section reading ``twinnet seed: N``; rerun with
@@ -102,15 +102,16 @@ class TwinnetFixture:
         """This test's ``twinnet_rng`` (requested on first use, so its seed is printed)."""
         return self._request.getfixturevalue("twinnet_rng")
 
-    def check_layer(self, layer, reference, x: np.ndarray, **options):
+    def check_layer(self, layer, reference=None, x: np.ndarray | None = None, **options):
         """Run :func:`compare.check_layer`; fail the test with the report on a mismatch.
 
         Parameters
         ----------
         layer : object
             The layer under test, with ``forward(x)`` and ``backward(grad_out)``.
-        reference : callable
-            ``reference(x, *params) -> torch.Tensor``, the same maths in torch.
+        reference : callable, optional
+            ``reference(x, *params) -> torch.Tensor``, the same maths in torch;
+            None uses a scratch layer's own torch twin.
         x : np.ndarray, shape (batch, in_features)
             The input to run both on.
         **options
@@ -151,6 +152,30 @@ class TwinnetFixture:
         import compare
 
         return _pass_or_fail(compare.check_model(model, x, y, loss=loss, **options))
+
+
+    def gradcheck(self, model, x: np.ndarray, y=None, loss=None, **options):
+        """Run :func:`compare.gradcheck`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        model : scratch model or any layer with ``forward``/``backward``
+        x : np.ndarray, shape (batch, in_features)
+        y, loss : optional
+            As in :meth:`check_model`; without a loss the check uses
+            ``L = sum(upstream * output)``.
+        **options
+            Passed to :func:`compare.gradcheck` (e.g. ``eps``, ``params``).
+
+        Returns
+        -------
+        compare.Report
+            The passing report: backprop against central finite differences.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(compare.gradcheck(model, x, y, loss, **options))
 
 
 def _pass_or_fail(report):

@@ -160,14 +160,20 @@ def test_correct_layer(twinnet, twinnet_rng):
 def test_broken_layer(twinnet):
     x = twinnet.rng.normal(size=(4, 3))
     twinnet.check_layer(BrokenScale(twinnet.rng.normal(size=3)), reference, x=x)
+
+
+def test_gradcheck(twinnet, twinnet_rng):
+    x = twinnet_rng.normal(size=(4, 3))
+    twinnet.gradcheck(Scale(twinnet_rng.normal(size=3)), x)
+    twinnet.gradcheck(BrokenScale(twinnet_rng.normal(size=3)), x)
 """
 
 
-def test_twinnet_check_layer_passes_a_correct_layer_and_fails_a_broken_one_with_the_report(
+def test_twinnet_checks_pass_a_correct_layer_and_fail_a_broken_one_with_the_report(
         user_project):
     user_project.makepyfile(test_user_layers=USER_LAYER_TESTS)
     result = run(user_project)
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines([
         "*_ test_broken_layer _*",
         "*twinnet.check_layer(BrokenScale(*",           # the user's own line is shown
@@ -179,6 +185,12 @@ def test_twinnet_check_layer_passes_a_correct_layer_and_fails_a_broken_one_with_
         "*- twinnet -*",
         "twinnet seed: *",                              # twinnet.rng drew from twinnet_rng
         "FAILED test_user_layers.py::test_broken_layer - Failed: check_layer: *",
+    ])
+    result.stdout.fnmatch_lines([
+        "*_ test_gradcheck _*",
+        "*twinnet.gradcheck(BrokenScale(*",
+        "E*Failed: gradcheck: BrokenScale*",
+        "E*0 BrokenScale  dL/ds *MISMATCH <--",
     ])
     text = result.stdout.str()
     # __tracebackhide__ keeps the plugin's and compare's frames out of the traceback
