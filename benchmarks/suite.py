@@ -44,7 +44,7 @@ BENCHMARKS = [
     Benchmark("large_mlp_float32", "mlp", "run_large", {"dtype": "float32"}, _SMALL_MLP),
     Benchmark("digits_cnn", "cnn", "run", {}, {"batch": 8}),
     Benchmark("check_model", "checker", "run_check_model", {}, _SMALL_MLP),
-    Benchmark("random_cases", "checker", "run_random_cases", {}, {"n_cases": 5}),
+    Benchmark("random_cases", "checker", "run_random_cases", {}, {"n_cases": 3}),
     Benchmark("iris_loop", "iris_loop", "run", {}, {"threshold": 1e-2}),
 ]
 NAMES = [b.name for b in BENCHMARKS]
