@@ -14,7 +14,6 @@ from .activations import Sigmoid, Step, sigmoid
 from .errors import LabelError
 from .layer import Layer
 from .linear import Linear
-from .losses import bce_log_likelihood
 from .sequential import Sequential
 
 
@@ -145,24 +144,27 @@ class LogisticRegression:
 
 
 class _MeanBCERecorder:
-    """The mean BCE of each recorded probability vector, computed a batch at a time.
+    """The mean BCE of each recorded probability vector, computed a block at a time.
 
-    ``add(p)`` keeps a reference to p (n_samples,), which the caller never changes
-    afterwards. Once ``max_rows`` of them (at most ``max_bytes``, at least one)
-    have gathered, they are stacked and reduced row by row in one go: the same
-    floats as computing each row alone, for a few NumPy calls per batch instead
-    of a dozen per iteration.
+    ``add(p)`` copies p (n_samples,) into the next row of a block; a full block
+    is reduced row by row in one go, giving the same floats as computing each
+    row alone, with a few NumPy calls per block instead of a dozen per
+    iteration. The block holds ``max_rows`` rows, at most ``max_bytes`` (and at
+    least one row). The labels are 0/1 (``_check_binary``), so each sample's
+    term is one of BCE's two clamped logs.
     """
 
     def __init__(self, y: np.ndarray, max_rows: int = 256, max_bytes: int = 1 << 22) -> None:
         self.max_rows = max(1, min(max_rows, max_bytes // max(y.nbytes, 1)))
-        self._pending: list[np.ndarray] = []
-        self._y = y
+        self._block = np.empty((self.max_rows, y.shape[0]), y.dtype)
+        self._used = 0
+        self._positive = y == 1
         self._values: list[float] = []
 
     def add(self, p: np.ndarray) -> None:
-        self._pending.append(p)
-        if len(self._pending) == self.max_rows:
+        self._block[self._used] = p
+        self._used += 1
+        if self._used == self.max_rows:
             self._flush()
 
     def finish(self) -> list[float]:
@@ -170,7 +172,10 @@ class _MeanBCERecorder:
         return self._values
 
     def _flush(self) -> None:
-        if self._pending:
-            block = np.stack(self._pending)
-            self._values += (-np.mean(bce_log_likelihood(block, self._y), axis=1)).tolist()
-            self._pending.clear()
+        if self._used:
+            p = self._block[:self._used]
+            with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
+                log_q = np.where(self._positive, np.log(p), np.log1p(-p))
+            np.maximum(log_q, -100.0, out=log_q)
+            self._values += (-np.mean(log_q, axis=1)).tolist()
+            self._used = 0
