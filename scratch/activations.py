@@ -10,6 +10,8 @@ import numpy as np
 
 from .layer import Layer
 
+SMALL = 1024  # elements; see sigmoid
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function, overflow-free for any finite or infinite float input.
@@ -20,13 +22,18 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
     The numerator is a second ``exp`` rather than ``where(z >= 0, 1, e)``:
     selecting by sign is branchy and took several times longer than an ``exp``
-    on random-signed arrays.
+    on random-signed arrays. Large arrays are computed in two buffers, in
+    place; small ones with fresh temporaries, which cost nothing at that size
+    (and NumPy's in-place ufuncs are slower on one-element arrays, such as the
+    lecture net's output). Both give the same floats.
     """
     z = np.asarray(z)
-    if z.ndim == 0:  # ufuncs return 0-d results as scalars, which cannot be written in place
+    if z.ndim == 0:  # ufuncs return 0-d results as scalars; keep an array
         return sigmoid(z.reshape(1)).reshape(())
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
+    if z.size <= SMALL:
+        return np.exp(np.minimum(z, 0.0)) / (np.exp(np.copysign(z, -1.0)) + 1.0)
     den = np.copysign(z, -1.0)  # -|z| in one pass
     np.exp(den, out=den)
     den += 1.0

@@ -70,9 +70,8 @@ class LinearSigmoid(ParamLayer):
 
     def _backward(self, grad_out):
         y = self._out
-        local = grad_out * y  # becomes dL/d(xW): the sigmoid's derivative, reused twice
-        local *= 1.0 - y
-        np.matmul(self._x.T, local, out=self.grads["W"])
+        local = grad_out * y * (1.0 - y)  # dL/d(xW): the sigmoid's derivative, reused twice
+        np.dot(self._x.T, local, out=self.grads["W"])  # C-contiguous: see Linear
         return local.dot(self.params["W"].T)
 
 

@@ -37,8 +37,7 @@ def bce_grad(p: np.ndarray, y: np.ndarray, scale: float = 1.0) -> np.ndarray:
     p : any shape; y : the same shape, or one float target for every element.
     ``scale`` is 1/N for a mean, 1 for a sum.
     """
-    grad = p - y
-    grad /= np.maximum(p * (1.0 - p), BCE_EPS)
+    grad = (p - y) / np.maximum(p * (1.0 - p), BCE_EPS)
     if scale != 1:  # multiplying by 1 changes nothing but costs a pass
         grad *= scale
     return grad
