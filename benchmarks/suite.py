@@ -48,7 +48,7 @@ BENCHMARKS = [
     Benchmark("iris_loop", "iris_loop", "run", {}, {"threshold": 1e-2}),
 ]
 NAMES = [b.name for b in BENCHMARKS]
-SMOKE_SETTINGS = Settings(repeats=2, warmup=1, min_block_s=0.0)
+SMOKE_SETTINGS = Settings(repeats=2, warmup=1, min_block_s=0.0, settle_s=0.0)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-block", type=float, default=Settings.min_block_s,
                         help="seconds each timed block lasts at least "
                              f"(default {Settings.min_block_s})")
+    parser.add_argument("--settle", type=float, default=Settings.settle_s,
+                        help="seconds of rest before each timed block, so the other library's "
+                             f"worker threads stop spinning (default {Settings.settle_s})")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit NumPy's BLAS and torch to this many threads "
                              "(default: each library's own choice)")
@@ -76,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def argv_from_args(args: argparse.Namespace) -> list[str]:
     """The options of ``args`` as command-line words (to rerun them in a clean process)."""
     argv = ["--out", str(args.out), "--repeats", str(args.repeats), "--warmup",
-            str(args.warmup), "--min-block", str(args.min_block)]
+            str(args.warmup), "--min-block", str(args.min_block), "--settle", str(args.settle)]
     if args.only:
         argv += ["--only", args.only]
     if args.threads is not None:
@@ -158,7 +161,8 @@ def _one_line(result: Result, seconds: float) -> str:
 
 def run_from_args(args: argparse.Namespace) -> int:
     settings = SMOKE_SETTINGS if args.smoke else Settings(
-        repeats=args.repeats, warmup=args.warmup, min_block_s=args.min_block)
+        repeats=args.repeats, warmup=args.warmup, min_block_s=args.min_block,
+        settle_s=args.settle)
     run_suite(selected(args.only), settings, args.out, smoke=args.smoke,
               command=[sys.executable, "-m", "benchmarks", *argv_from_args(args)],
               threads=args.threads)

@@ -36,12 +36,18 @@ class Settings:
         microsecond-scale calls are not lost in timer resolution.
     max_calls : int
         Upper bound on calls per block.
+    settle_s : float
+        Pause before each block. NumPy's OpenBLAS and torch's OpenMP keep their
+        worker threads spinning for a while after a call; on a 2-core machine a
+        block that starts while the other library's workers still spin runs at
+        a fraction of its speed.
     """
 
     repeats: int = 7
     warmup: int = 3
     min_block_s: float = 0.2
     max_calls: int = 100_000
+    settle_s: float = 0.1
 
 
 @dataclass
@@ -100,6 +106,7 @@ def time_side_by_side(contenders: dict[str, Callable[[], object]],
     for r in range(settings.repeats):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
+            time.sleep(settings.settle_s)
             per_call[name].append(_block(contenders[name], calls[name]))
     return {name: Timing(per_call[name], calls[name]) for name in names}
 

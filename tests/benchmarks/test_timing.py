@@ -18,7 +18,8 @@ from benchmarks.timing import (
 def test_contenders_are_warmed_up_then_interleaved_in_alternating_order():
     calls = []
     contenders = {name: (lambda n=name: calls.append(n)) for name in "abc"}
-    timings = time_side_by_side(contenders, Settings(repeats=4, warmup=2, min_block_s=0.0))
+    timings = time_side_by_side(contenders,
+                                Settings(repeats=4, warmup=2, min_block_s=0.0, settle_s=0.0))
     # 2 warm-up calls each, one calibration call each, then one call per block:
     # repeats alternate a b c / c b a.
     assert calls == (["a"] * 2 + ["b"] * 2 + ["c"] * 2 + ["a", "b", "c"]
@@ -29,7 +30,8 @@ def test_contenders_are_warmed_up_then_interleaved_in_alternating_order():
 
 def test_block_length_is_capped_by_max_calls():
     timings = time_side_by_side({"x": lambda: None},
-                                Settings(repeats=1, warmup=0, min_block_s=10.0, max_calls=7))
+                                Settings(repeats=1, warmup=0, min_block_s=10.0, max_calls=7,
+                                         settle_s=0.0))
     assert timings["x"].calls_per_block == 7
 
 
