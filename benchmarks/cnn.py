@@ -15,8 +15,7 @@ from .models import StepPair, verified
 from .timing import (
     Result,
     Settings,
-    paired_ratio,
-    ratio,
+    ratios,
     skipped,
     time_side_by_side,
     traced_peak_bytes,
@@ -84,8 +83,7 @@ def run(settings: Settings, batch: int = 256) -> Result:
         config={"batch": batch, "dtype": "float64", "input": "(batch, 1, 8, 8)",
                 "torch_input_requires_grad": True, "twins_verified": True},
         timings={k: t.summary() for k, t in timings.items()},
-        metrics={"scratch/torch": ratio(timings, "scratch", "torch"),
-                 "scratch/torch paired": paired_ratio(timings, "scratch", "torch")},
+        metrics=ratios(timings, "scratch", "torch"),
         metric="scratch/torch", target="(no target; reported)",
         memory={"scratch_step_traced_peak_bytes": traced_peak_bytes(pair.scratch_step)},
     )

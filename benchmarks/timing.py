@@ -3,9 +3,11 @@
 A shared 2-core machine is noisy, so no single measurement means much. Each
 contender is warmed up, then timed in ``repeats`` blocks; in each repeat every
 contender runs one block, in alternating order (A B C, then C B A, ...), so a
-burst of load from elsewhere hits all of them alike. Results are medians of the
-per-call time over the blocks, and ratios are taken between such medians (and,
-as a cross-check, the median of the per-repeat ratios).
+burst of load from elsewhere hits all of them alike. Blocks are short (tens of
+milliseconds) and many, because the load on a shared machine changes within
+seconds. Each contender's result is the median of its per-call times; a ratio
+is the median over repeats of the ratio within each repeat (the two blocks ran
+next to each other), with the ratio of the two medians kept beside it.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ class Settings:
         a fraction of its speed.
     """
 
-    repeats: int = 7
+    repeats: int = 15
     warmup: int = 3
-    min_block_s: float = 0.2
+    min_block_s: float = 0.02
     max_calls: int = 100_000
     settle_s: float = 0.1
 
@@ -120,6 +122,12 @@ def paired_ratio(timings: dict[str, Timing], num: str, den: str) -> float:
     """Median over repeats of num/den measured in the same repeat (robust to slow drifts)."""
     pairs = zip(timings[num].per_call_s, timings[den].per_call_s, strict=True)
     return statistics.median(a / b for a, b in pairs)
+
+
+def ratios(timings: dict[str, Timing], num: str, den: str) -> dict[str, float]:
+    """``{"num/den": paired ratio, "num/den of medians": ratio of medians}``."""
+    return {f"{num}/{den}": paired_ratio(timings, num, den),
+            f"{num}/{den} of medians": ratio(timings, num, den)}
 
 
 def traced_peak_bytes(fn: Callable[[], object]) -> int:
