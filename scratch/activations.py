@@ -20,12 +20,14 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     z >= 0 and e^z/(1+e^z) for z < 0, and ``exp`` only ever sees
     non-positive arguments. Integer input gives float64, like ``np.exp``.
 
-    The numerator is a second ``exp`` rather than ``where(z >= 0, 1, e)``:
-    selecting by sign is branchy and took several times longer than an ``exp``
-    on random-signed arrays. Large arrays are computed in two buffers, in
-    place; small ones with fresh temporaries, which cost nothing at that size
-    (and NumPy's in-place ufuncs are slower on one-element arrays, such as the
-    lecture net's output). Both give the same floats.
+    ``where(z >= 0, 1, e)`` would be the obvious numerator, but selecting by
+    sign is branchy and took several times longer than an ``exp`` on
+    random-signed arrays. Small arrays take a second ``exp`` with fresh
+    temporaries, which cost nothing at that size (and NumPy's in-place ufuncs
+    are slower on one-element arrays, such as the lecture net's output). Large
+    arrays work in place and get the numerator from ``e = exp(-|z|) <= 1`` as
+    ``max([z >= 0], e)``: 1 where z >= 0, e elsewhere, a compare and a max
+    instead of an ``exp``. Both give the same floats.
     """
     z = np.asarray(z)
     if z.ndim == 0:  # ufuncs return 0-d results as scalars; keep an array
@@ -36,9 +38,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         return np.exp(np.minimum(z, 0.0)) / (np.exp(np.copysign(z, -1.0)) + 1.0)
     den = np.copysign(z, -1.0)  # -|z| in one pass
     np.exp(den, out=den)
+    num = np.greater_equal(z, 0.0).astype(z.dtype)
+    np.maximum(num, den, out=num)
     den += 1.0
-    num = np.minimum(z, 0.0)
-    np.exp(num, out=num)
     num /= den
     return num
 
