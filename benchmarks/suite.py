@@ -140,8 +140,12 @@ def _run_suite(benchmarks, settings, out, smoke, command, log) -> list[Result]:
     out.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out / report.JSON_NAME, out / report.PNG_NAME
     report.write_json(json_path, env, {**asdict(settings), "smoke": smoke}, command, results)
-    report.write_png(png_path, results, f"twinnet bench - {env['cpu']}, "
-                                        f"{env['cpu_count']} cores")
+    blas_threads = [lib["num_threads"] for lib in env["blas"] if lib["user_api"] == "blas"]
+    report.write_png(png_path, results,
+                     f"twinnet bench - {env['cpu']}, {env['cpu_count']} cores; threads: NumPy "
+                     f"BLAS {blas_threads}, torch {env['torch']['num_threads']}; load "
+                     f"{env['load_average'][0]:.1f}" + (" (smoke: sizes too small to mean anything)"
+                                                         if smoke else ""))
     log("")
     log(report.markdown_table(results))
     log(f"\nwrote {json_path} and {png_path}")
