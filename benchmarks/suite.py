@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .timing import Result, Settings
+from .timing import Result, Settings, max_rss_bytes
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
@@ -134,6 +134,9 @@ def _run_suite(benchmarks, settings, out, smoke, command, log) -> list[Result]:
     for bench in benchmarks:
         start = time.perf_counter()
         result = bench.run(settings, smoke=smoke)
+        # getrusage's peak covers torch's allocations too, which tracemalloc cannot see;
+        # it only grows, so it bounds this benchmark and everything before it.
+        result.memory["process_max_rss_bytes_so_far"] = max_rss_bytes()
         results.append(result)
         log(_one_line(result, time.perf_counter() - start))
     env["load_average_end"] = environment.collect()["load_average"]

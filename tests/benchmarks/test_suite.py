@@ -28,6 +28,7 @@ def check_outputs(out, names):
             assert r["met"] in (True, False, None)
         else:
             assert r["reason"] and r["met"] is None
+        assert r["memory"]["process_max_rss_bytes_so_far"] > 10 * 2**20  # torch alone is more
     png = (out / report.PNG_NAME).read_bytes()
     assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
     return data
