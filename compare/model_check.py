@@ -19,6 +19,7 @@ import torch
 
 import scratch
 import torch_ref
+from scratch._checks import check_array
 from scratch.errors import DTypeError
 
 from .diff import compare_many, error_diff
@@ -59,7 +60,8 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     grad_rtol, grad_atol : float, optional
         Tolerance for every gradient (both or neither).
     seed : int, optional
-        Seed of the random upstream (None means 0); recorded in the report.
+        Seed of the random upstream (None means 0); recorded in the report
+        when given, or when a random upstream was used.
     upstream : None, "random", "ones", or np.ndarray shaped like the output
         dL/d(output) when there is no loss ("random" by default then).
     twin : torch.nn.Module, optional
@@ -90,6 +92,9 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     narrow = min(model_dtype, ref_dtype, key=lambda d: d.itemsize)
     fwd_tol = tolerance_for(narrow, FORWARD, rtol, atol)
     grad_tol = tolerance_for(narrow, GRADIENT, grad_rtol, grad_atol)
+    # The report shows a seed only when one was given or randomness was used.
+    shown_seed = seed if seed is not None else (0 if upstream in (None, "random")
+                                                 and loss is None and kind != "net" else None)
     seed = 0 if seed is None else int(seed)
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
@@ -113,7 +118,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if ref_dtype != model_dtype:
         notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    return Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
+    return Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
                   expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
                   notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
 
@@ -145,6 +150,7 @@ def _model_dtype(model, layers, x) -> np.dtype:
                          "convert x explicitly (twinnet never casts silently)")
     if dt not in TOLERANCES:
         raise DTypeError(f"check_model: x must be float32 or float64, got {dt}")
+    check_array("check_model", "x", x, dtype=dt)  # non-empty, no NaN/inf: bad input, not a bug
     return dt
 
 

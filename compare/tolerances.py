@@ -31,8 +31,11 @@ they legitimately differ by a few units of rounding per operation.
   has truncation error ~ eps**2 |f'''| and rounding error ~ epsilon |f| / eps;
   at eps = 1e-6 in float64 both are ~1e-10 for values of order one, so
   rtol = 1e-5, atol = 1e-7 leaves room without hiding bugs. float32 uses
-  eps = 1e-2 (rounding error ~1e-5) and rtol = atol = 1e-2: a sanity check,
-  not a proof; check float32 code against torch instead.
+  eps = 1e-2 (rounding error ~1e-5 |f|, truncation ~1e-5 |f'''|) and
+  rtol = atol = 1e-2: a sanity check, not a proof; check float32 code
+  against torch instead. Measured on the random cases without ReLU/Step
+  (270 float64, 269 float32, seeds 0-399): worst 0.057 of the allowance in
+  float64, 0.038 in float32.
 """
 
 from __future__ import annotations

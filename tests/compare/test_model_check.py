@@ -7,7 +7,7 @@ import torch
 import scratch
 import torch_ref
 from compare import assert_model_matches, check_model
-from scratch.errors import DTypeError
+from scratch.errors import DTypeError, NonFiniteError
 
 
 def mlp(rng, dtype=np.float64):
@@ -178,6 +178,8 @@ def test_bad_input_is_refused_clearly():
     x, y = rng.normal(size=(4, 3)), rng.random((4, 2))
     with pytest.raises(DTypeError, match="x has dtype float32 but the model computes in float64"):
         check_model(model, x.astype(np.float32), y, "bce")
+    with pytest.raises(NonFiniteError, match="check_model: x holds 1 non-finite value"):
+        check_model(model, np.where(x == x[1, 2], np.nan, x), y, "bce")
     with pytest.raises(ValueError, match="y was given without a loss"):
         check_model(model, x, y)
     with pytest.raises(ValueError, match="either a loss .* or an upstream"):
