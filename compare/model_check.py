@@ -23,7 +23,7 @@ from scratch._checks import check_array
 from scratch.errors import DTypeError
 
 from .diff import compare_many, error_diff
-from .layer_check import _upstream, poison_notes, second_run_notes
+from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
@@ -93,8 +93,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     fwd_tol = tolerance_for(narrow, FORWARD, rtol, atol)
     grad_tol = tolerance_for(narrow, GRADIENT, grad_rtol, grad_atol)
     # The report shows a seed only when one was given or randomness was used.
-    shown_seed = seed if seed is not None else (0 if upstream in (None, "random")
-                                                 and loss is None and kind != "net" else None)
+    random_upstream = loss is None and kind != "net" and (upstream is None
+                                                          or isinstance(upstream, str)
+                                                          and upstream == "random")
+    shown_seed = seed if seed is not None else (0 if random_upstream else None)
     seed = 0 if seed is None else int(seed)
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
@@ -204,6 +206,8 @@ def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
                     rec.loss_value = np.asarray(loss.forward(pred, y), dtype=pred.dtype)
                 top = loss.backward()
             model.backward(top)
+    except UpstreamError:  # the caller's upstream does not fit: bad input, raise it
+        raise
     except Exception as err:  # the code under test raised: report it, don't crash
         return err
     return None

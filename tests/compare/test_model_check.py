@@ -91,6 +91,19 @@ def test_single_layers_with_a_random_upstream(layer):
     assert report.seed == 11 and any("random upstream" in n for n in report.notes)
 
 
+def test_given_upstream_array_reaches_both_sides():
+    rng = np.random.default_rng(16)
+    layer = scratch.Linear(3, 2, rng=rng)
+    x, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    report = check_model(layer, x, upstream=g)
+    assert report.ok and report.seed is None
+    # dL/dW = x^T g for y = x W + b
+    np.testing.assert_allclose(report.entry("dL/dW").expected, x.T @ g, rtol=1e-12)
+    assert report.first_divergence is None
+    with pytest.raises(ValueError, match="upstream must have shape"):
+        check_model(layer, x, upstream=g[:, :1])
+
+
 def test_nested_sequential():
     rng = np.random.default_rng(5)
     model = scratch.Sequential(
