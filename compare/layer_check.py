@@ -83,7 +83,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
 
     report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
                        tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                       upstream_given=True,
+                       upstream_given=True, x=x,
                        notes=[f"parameters found as {access.how}; upstream dL/doutput: "
                               f"{upstream if isinstance(upstream, str) else 'given'}"
                               + (", backward run twice" if backward_twice else "")])
@@ -116,7 +116,9 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
                          compare_arrays(dx, x_t.grad, rtol=grad_tol.rtol, atol=grad_tol.atol)))
     if backward_twice:
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
-    return Report(title, entries, **report_args)
+    report = Report(title, entries, **report_args)
+    report.first_backward = first if backward_twice else None  # read by compare.diagnose
+    return report
 
 
 def second_run_notes(entries, first: dict, tol) -> list[str]:

@@ -13,6 +13,7 @@ and dL/dinput. ``first_divergence`` names the layer to look at:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .diff import ERROR, ArrayDiff
 from .tolerances import Tolerance
@@ -191,16 +192,21 @@ class Report:
         Extra facts worth printing (e.g. "backward ran twice").
     replay : str | None
         A line of Python that reruns this check.
+    x : np.ndarray | None
+        The input the check ran on (lets the diagnosis see the first layer's input).
+    hints : list[compare.diagnose.Hint]
+        The likely cause of a failure, with its evidence (``[]`` when ok).
     """
 
     def __init__(self, title: str, entries: list[Entry], *, dtype, seed: int | None = None,
                  actual_name: str = "scratch", expected_name: str = "torch",
                  tolerances: dict[str, Tolerance] | None = None, notes=(),
-                 replay: str | None = None, upstream_given: bool = False) -> None:
+                 replay: str | None = None, upstream_given: bool = False, x=None) -> None:
         self.title, self.entries, self.dtype, self.seed = title, list(entries), str(dtype), seed
         self.actual_name, self.expected_name = actual_name, expected_name
         self.tolerances = dict(tolerances or {})
         self.notes, self.replay = list(notes), replay
+        self.x = x
         self.ok = bool(self.entries) and all(e.ok for e in self.entries)
         self.first_divergence = None if self.ok else find_divergence(
             self.entries, upstream_given=upstream_given)
@@ -231,6 +237,20 @@ class Report:
         pool = [e for e in self.entries if e.kind in kinds and e.diff.comparable]
         return max(pool, key=lambda e: e.ratio, default=None)
 
+    @cached_property
+    def hints(self) -> list:
+        from .diagnose import diagnose
+        return diagnose(self)
+
+    def to_json(self, **kwargs) -> str:
+        """``to_dict()`` as JSON text (keyword arguments go to ``json.dumps``)."""
+        import json
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def _repr_html_(self) -> str:
+        from .render_html import render_html
+        return render_html(self, self.hints)
+
     def to_dict(self) -> dict:
         """JSON-ready form (arrays are summarised, not included)."""
         return {"title": self.title, "ok": self.ok, "dtype": self.dtype, "seed": self.seed,
@@ -240,6 +260,7 @@ class Report:
                 "first_divergence": (None if self.first_divergence is None
                                      else self.first_divergence.to_dict()),
                 "notes": self.notes, "replay": self.replay,
+                "hints": [h.to_dict() for h in self.hints],
                 "entries": [e.to_dict() for e in self.entries]}
 
     def __repr__(self) -> str:

@@ -1,0 +1,155 @@
+"""``diagnose(report)``: hints for a whole ``compare`` report.
+
+Only the entries where the two sides first part (``report.first_divergence``)
+are diagnosed: everything downstream inherits their error and would only
+repeat it less clearly. Each entry becomes a :class:`PairContext` from what
+the report knows (its batch size, the layer's input, the tolerance used).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from .hint import Hint, PairContext, allclose
+from .pair import diagnose_pair
+
+# compare.report's entry kinds, repeated here so this module imports nothing
+# from compare at import time (compare.report imports diagnose lazily).
+FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD = "forward", "loss", "param_grad", "input_grad"
+NOT_DIAGNOSABLE = ("missing", "error")
+
+
+def diagnose(report) -> list[Hint]:
+    """Explain a failing report; ``[]`` for a passing one.
+
+    Parameters
+    ----------
+    report : compare.report.Report
+
+    Returns
+    -------
+    list of Hint
+        One hint per diagnosed entry at the first divergence. ``unexplained``
+        hints are kept only when no entry there has a more specific one.
+    """
+    if report.ok:
+        return []
+    div = report.first_divergence
+    focus = list(div.entries) if div is not None else list(report.failures)
+    hints = []
+    for entry in focus:
+        hints += diagnose_entry(report, entry)
+    specific = [h for h in hints if h.kind != "unexplained"]
+    return specific or hints[:1]
+
+
+def diagnose_entry(report, entry) -> list[Hint]:
+    """Hints for one entry of ``report`` (``[]`` when it passed or has no arrays)."""
+    if entry.ok or entry.status in NOT_DIAGNOSABLE:
+        return []
+    a, b = entry.actual, entry.expected
+    if a is None or b is None:
+        return []
+    hints = _accumulation_hint(report, entry) or diagnose_pair(a, b, entry_context(report, entry))
+    return [rename_sides(h, report.actual_name, report.expected_name) for h in hints]
+
+
+def rename_sides(hint: Hint, actual_name: str, expected_name: str) -> Hint:
+    """Say ``actual_name``/``expected_name`` where the pair-level text says scratch/reference."""
+    msg = hint.message
+    if expected_name != "reference":
+        msg = re.sub(r"\bthe reference\b", expected_name, msg)
+        msg = re.sub(r"\breference\b", expected_name, msg)
+    if actual_name != "scratch":
+        msg = re.sub(r"\bscratch\b", actual_name, msg)
+    return replace(hint, message=msg)
+
+
+def _accumulation_hint(report, entry) -> list[Hint]:
+    """``accumulated`` when the entry matched after the first backward call and is now twice that.
+
+    Reads ``report.first_backward``: the checked side's gradients copied after
+    the first of two identical backward calls (keyed by parameter name, and
+    ``"<input>"`` for dL/dinput), when the check ran backward twice.
+    """
+    first_all = getattr(report, "first_backward", None)
+    key = entry.param if entry.kind == PARAM_GRAD else "<input>"
+    if not first_all or entry.kind not in (PARAM_GRAD, INPUT_GRAD) or key not in first_all:
+        return []
+    first = first_all[key]
+    if not isinstance(first, np.ndarray) or first.shape != entry.expected.shape:
+        return []
+    rtol, atol = entry.diff.rtol, entry.diff.atol
+    if not allclose(first, entry.expected, rtol, atol) or not first.any():
+        return []
+    doubled = allclose(entry.actual, 2 * first, rtol, atol)
+    if doubled:
+        msg = (f"after the first backward call scratch matched the reference; after a second "
+               f"call with the same upstream gradient it is exactly twice that on all "
+               f"{first.size} elements: backward adds into the gradient (+=) instead of "
+               "overwriting it, so it accumulates across calls.")
+    else:
+        msg = ("after the first backward call scratch matched the reference, but a second "
+               "identical call gives a different value: backward depends on state left by "
+               "the previous call (a cache or gradient modified in place).")
+    return [Hint("accumulated", entry.name, msg, {"ratio_to_first": 2.0 if doubled else None})]
+
+
+def entry_context(report, entry) -> PairContext:
+    """What ``report`` knows about ``entry``'s pair, as a :class:`PairContext`."""
+    role = {FORWARD: "output", LOSS: "loss", PARAM_GRAD: "weight_grad",
+            INPUT_GRAD: "input_grad"}.get(entry.kind, "value")
+    per_sample = entry.kind in (FORWARD, INPUT_GRAD)
+    batch = batch_size(report)
+    return PairContext(
+        name=entry.name, role=role, batch_size=batch,
+        n_reduced=_loss_elements(report, batch) if entry.is_loss or role != "output" else None,
+        layer_input=layer_input(report, entry),
+        batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 else None,
+        time_axis=getattr(entry, "time_axis", None),
+        rtol=entry.diff.rtol, atol=entry.diff.atol)
+
+
+def batch_size(report) -> int | None:
+    """The batch size: the input's first axis, else the first forward output's."""
+    x = getattr(report, "x", None)
+    if isinstance(x, np.ndarray) and x.ndim >= 1:
+        return int(x.shape[0])
+    for e in report.entries:
+        if e.kind == FORWARD and e.expected is not None and np.ndim(e.expected) >= 1:
+            return int(np.shape(e.expected)[0])
+    return None
+
+
+def _loss_elements(report, batch) -> int | None:
+    """How many elements a mean-reduced loss divides by, when that is not the batch size."""
+    pred = _last_forward(report, before_layer=None)
+    if pred is None or pred.ndim < 2 or pred.size == batch:
+        return None
+    loss_desc = next((e.layer_desc for e in report.entries if e.is_loss), "")
+    # CrossEntropyLoss averages over samples only; the others over every element.
+    return None if "CrossEntropy" in loss_desc else int(pred.size)
+
+
+def layer_input(report, entry) -> np.ndarray | None:
+    """The input of ``entry``'s layer: the model input for layer 0, else the previous output.
+
+    The reference's value is used; at a backward divergence the forward pass
+    matched, so either side would do.
+    """
+    if entry.layer == 0 and not entry.is_loss:
+        x = getattr(report, "x", None)
+        return x if isinstance(x, np.ndarray) else None
+    return _last_forward(report, before_layer=entry.layer)
+
+
+def _last_forward(report, before_layer) -> np.ndarray | None:
+    outs = [e for e in report.entries if e.kind == FORWARD and not e.is_loss
+            and (before_layer is None or e.layer < before_layer)]
+    if not outs:
+        return None
+    value = max(outs, key=lambda e: e.layer).expected
+    return value if isinstance(value, np.ndarray) else None
