@@ -22,12 +22,16 @@ FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD = "forward", "loss", "param_grad", "input_
 NOT_DIAGNOSABLE = ("missing", "error")
 
 
-def diagnose(report) -> list[Hint]:
+def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
     """Explain a failing report; ``[]`` for a passing one.
 
     Parameters
     ----------
     report : compare.report.Report
+    time_axis : int, optional
+        For sequence layers: the axis of the outputs and input gradients that
+        is time, so disagreement there is reported by time step (which step,
+        a run of steps). Axis 0 is otherwise read as the batch.
 
     Returns
     -------
@@ -41,19 +45,20 @@ def diagnose(report) -> list[Hint]:
     focus = list(div.entries) if div is not None else list(report.failures)
     hints = []
     for entry in focus:
-        hints += diagnose_entry(report, entry)
+        hints += diagnose_entry(report, entry, time_axis=time_axis)
     specific = [h for h in hints if h.kind != "unexplained"]
     return specific or hints[:1]
 
 
-def diagnose_entry(report, entry) -> list[Hint]:
+def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]:
     """Hints for one entry of ``report`` (``[]`` when it passed or has no arrays)."""
     if entry.ok or entry.status in NOT_DIAGNOSABLE:
         return []
     a, b = entry.actual, entry.expected
     if a is None or b is None:
         return []
-    hints = _accumulation_hint(report, entry) or diagnose_pair(a, b, entry_context(report, entry))
+    hints = _accumulation_hint(report, entry) or diagnose_pair(
+        a, b, entry_context(report, entry, time_axis=time_axis))
     return [rename_sides(h, report.actual_name, report.expected_name) for h in hints]
 
 
@@ -98,18 +103,19 @@ def _accumulation_hint(report, entry) -> list[Hint]:
     return [Hint("accumulated", entry.name, msg, {"ratio_to_first": 2.0 if doubled else None})]
 
 
-def entry_context(report, entry) -> PairContext:
+def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext:
     """What ``report`` knows about ``entry``'s pair, as a :class:`PairContext`."""
     role = {FORWARD: "output", LOSS: "loss", PARAM_GRAD: "weight_grad",
             INPUT_GRAD: "input_grad"}.get(entry.kind, "value")
     per_sample = entry.kind in (FORWARD, INPUT_GRAD)
-    batch = batch_size(report)
+    batch = batch_size(report) if time_axis != 0 else None  # axis 0 is time, not samples
     return PairContext(
         name=entry.name, role=role, batch_size=batch,
         n_reduced=_loss_elements(report, batch) if entry.is_loss or role != "output" else None,
         layer_input=layer_input(report, entry),
-        batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 else None,
-        time_axis=getattr(entry, "time_axis", None),
+        batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 and time_axis != 0
+        else None,
+        time_axis=time_axis if per_sample else None,
         rtol=entry.diff.rtol, atol=entry.diff.atol)
 
 

@@ -71,6 +71,30 @@ def float64_inputs(*arrays):
                  else a for a in arrays)
 
 
+def rerun_in_float64(check, model, *args, **kwargs):
+    """Run ``check`` again on a float64 copy of ``model`` and float64 copies of the arrays.
+
+    Parameters
+    ----------
+    check : callable
+        ``compare.check_model`` or ``compare.check_layer`` (anything taking the
+        model first and returning a Report).
+    model : the float32 model or layer (not modified)
+    *args, **kwargs
+        The check's other arguments as given for float32; float32 arrays among
+        them become float64, everything else is passed unchanged.
+
+    Returns
+    -------
+    Report
+        The float64 report; :func:`confirm_rounding` reads it against the
+        float32 one.
+    """
+    args64 = float64_inputs(*args)
+    kwargs64 = dict(zip(kwargs, float64_inputs(*kwargs.values()), strict=True))
+    return check(as_float64(model), *args64, **kwargs64)
+
+
 def confirm_rounding(report32, report64) -> list[Hint]:
     """Compare a float32 report with its float64 re-run, entry by entry (by name).
 

@@ -1,0 +1,36 @@
+"""The gradient-flow figure: norms of both sides per layer, PNG written where asked."""
+
+import numpy as np
+import pytest
+
+import scratch
+from compare.figures_gradflow import gradient_flow, plot_gradient_flow
+from compare.layer_check import check_layer
+
+
+def test_plot_writes_png_and_returns_norms(tmp_path):
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    report = check_layer(scratch.Linear(3, 2, rng=2), lambda x, W, b: x @ W + b, x=x)
+    path = tmp_path / "flow.png"
+    points = plot_gradient_flow(report, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    by_label = {p.label: p for p in points}
+    assert set(by_label) == {"W", "b", "dL/dinput 0"}
+    w = report.entry("dL/dW")
+    # Expected norm computed independently of the plotting code, from torch's array.
+    assert by_label["W"].expected_norm == np.sqrt((w.expected ** 2).sum())
+    assert all(p.ok for p in points)
+
+
+def test_flow_marks_where_the_sides_part():
+    class Doubled(scratch.Linear):
+        def _backward(self, grad_out):
+            dx = super()._backward(grad_out)
+            self.grads["W"] *= 2
+            return dx
+
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    report = check_layer(Doubled(3, 2, rng=2), lambda x, W, b: x @ W + b, x=x)
+    points = {p.label: p for p in gradient_flow(report)}
+    assert not points["W"].ok and points["b"].ok
+    assert points["W"].actual_norm == pytest.approx(2 * points["W"].expected_norm, rel=1e-12)
