@@ -212,24 +212,73 @@ def compare_arrays(actual, expected, *, rtol: float, atol: float,
     tol = resolve_pair(rtol, atol)
     if tol is None:
         raise ValueError("compare_arrays: rtol and atol are required (see compare.tolerances)")
-    a, e = as_array(actual, "actual"), as_array(expected, "expected")
-    if a is None or e is None:
-        side = "actual" if a is None else "expected"
-        return ArrayDiff(MISSING, a, e, tol.rtol, tol.atol, f"no {side} value (None)")
-    if a.shape != e.shape:
-        return ArrayDiff(SHAPE, a, e, tol.rtol, tol.atol,
-                         f"shape differs: actual {a.shape} vs expected {e.shape}")
-    if check_dtype and a.dtype != e.dtype:
-        return ArrayDiff(DTYPE, a, e, tol.rtol, tol.atol,
-                         f"dtype differs: actual {a.dtype} vs expected {e.dtype}")
-    with np.errstate(invalid="ignore", over="ignore"):
-        # Fast path. A NaN anywhere makes the comparison False; an inf in ``expected``
-        # would make ``allowed`` infinite and pass anything, hence the finite-sum test
-        # (a sum that overflows merely sends a good pair down the slow path).
-        if (np.less_equal(np.abs(a - e), tol.atol + tol.rtol * np.abs(e)).all()
-                and np.isfinite(np.add.reduce(e, axis=None))):
-            return ArrayDiff(OK, a, e, tol.rtol, tol.atol)
-    return _classify(a, e, tol.rtol, tol.atol)
+    return compare_many([(actual, expected, tol)], check_dtype=check_dtype)[0]
+
+
+def compare_many(pairs, *, check_dtype: bool = True) -> list[ArrayDiff]:
+    """:func:`compare_arrays` over many ``(actual, expected, Tolerance)`` triples at once.
+
+    The value test for all same-shape pairs runs as one set of vectorised
+    operations over their concatenation, so judging a whole model costs about
+    what judging one array does; only failing pairs are then examined alone.
+    """
+    results: list[ArrayDiff | None] = [None] * len(pairs)
+    todo = []  # (position, a, e, tol) whose values must be compared
+    for pos, (actual, expected, tol) in enumerate(pairs):
+        a, e = as_array(actual, "actual"), as_array(expected, "expected")
+        if a is None or e is None:
+            side = "actual" if a is None else "expected"
+            results[pos] = ArrayDiff(MISSING, a, e, tol.rtol, tol.atol, f"no {side} value (None)")
+        elif a.shape != e.shape:
+            results[pos] = ArrayDiff(SHAPE, a, e, tol.rtol, tol.atol,
+                                     f"shape differs: actual {a.shape} vs expected {e.shape}")
+        elif check_dtype and a.dtype != e.dtype:
+            results[pos] = ArrayDiff(DTYPE, a, e, tol.rtol, tol.atol,
+                                     f"dtype differs: actual {a.dtype} vs expected {e.dtype}")
+        elif a.size == 0:
+            results[pos] = ArrayDiff(OK, a, e, tol.rtol, tol.atol)
+        else:
+            todo.append((pos, a, e, tol))
+    if todo:
+        with np.errstate(invalid="ignore", over="ignore"):
+            passed = _all_close(todo)
+            for (pos, a, e, tol), ok in zip(todo, passed, strict=True):
+                results[pos] = (ArrayDiff(OK, a, e, tol.rtol, tol.atol) if ok
+                                else _classify(a, e, tol.rtol, tol.atol))
+    return results
+
+
+def _all_close(todo) -> list[bool]:
+    """Per pair: every element within ``atol + rtol * |e|`` and ``e`` free of inf/NaN.
+
+    A NaN anywhere makes the comparison False; an inf in ``e`` would make the
+    allowance infinite and pass anything, hence the finite-sum test (a sum
+    that merely overflows sends a good pair down the slow path, no harm done).
+    Pairs sharing a tolerance are tested together on their concatenation.
+    """
+    groups: dict = {}
+    for k, (_, _, _, tol) in enumerate(todo):
+        groups.setdefault(tol, []).append(k)
+    passed = [False] * len(todo)
+    for tol, members in groups.items():
+        starts, total = [], 0
+        for k in members:
+            starts.append(total)
+            total += todo[k][1].size
+        if len(members) == 1:
+            a, e = todo[members[0]][1], todo[members[0]][2]
+        else:
+            a = np.concatenate([todo[k][1].ravel() for k in members])
+            e = np.concatenate([todo[k][2].ravel() for k in members])
+        within = np.less_equal(np.abs(a - e), tol.atol + tol.rtol * np.abs(e))
+        if len(members) == 1:
+            verdicts = [bool(within.all()) and bool(np.isfinite(np.add.reduce(e, axis=None)))]
+        else:
+            verdicts = (np.logical_and.reduceat(within, starts)
+                        & np.isfinite(np.add.reduceat(e, starts))).tolist()
+        for k, ok in zip(members, verdicts, strict=True):
+            passed[k] = ok
+    return passed
 
 
 def _classify(a: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> ArrayDiff:

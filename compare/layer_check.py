@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .access import describe_layer, param_access
-from .diff import compare_arrays, error_diff
+from .diff import NAN_ONE, compare_arrays, error_diff
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import GRADIENT, tolerance_for
 
@@ -96,11 +96,14 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         return Report(title, entries, **report_args)
     entries.append(Entry("output", FORWARD, 0, desc,
                          compare_arrays(out, out_t, rtol=fwd_tol.rtol, atol=fwd_tol.atol)))
+    for grad in access.grads().values():  # see Recording.poison
+        if isinstance(grad, np.ndarray) and grad.dtype.kind == "f":
+            grad.fill(np.nan)
     try:
         dx = layer.backward(g)
         first = {n: _copy(a) for n, a in access.grads().items()}
         if backward_twice:
-            first["<input>"] = _copy(dx)
+            first["<input 0>"] = _copy(dx)
             dx = layer.backward(g)
     except Exception as err:
         entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
@@ -116,6 +119,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
                          compare_arrays(dx, x_t.grad, rtol=grad_tol.rtol, atol=grad_tol.atol)))
     if backward_twice:
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
+    report_args["notes"] += poison_notes(entries)
     report = Report(title, entries, **report_args)
     report.first_backward = first if backward_twice else None  # read by compare.diagnose
     return report
@@ -127,13 +131,22 @@ def second_run_notes(entries, first: dict, tol) -> list[str]:
     for e in entries:
         if e.ok or e.kind not in (PARAM_GRAD, INPUT_GRAD):
             continue
-        key = e.param if e.kind == PARAM_GRAD else "<input>"
+        key = e.param if e.kind == PARAM_GRAD else f"<input {e.layer}>"
         if key in first and compare_arrays(first[key], e.expected, rtol=tol.rtol,
                                            atol=tol.atol).ok:
             notes.append(f"{e.label} matched after the first backward call but not after the "
                          "second (same upstream): backward accumulates into its gradients or "
                          "changes state in place; it should overwrite")
     return notes
+
+
+def poison_notes(entries) -> list[str]:
+    """Explain a NaN left in a gradient buffer that was NaN-filled before backward."""
+    return [f"{e.name}: its buffer was filled with NaN before backward and NaN is left: "
+            "backward adds into the gradient (+=) or never writes it; it should overwrite"
+            for e in entries
+            if e.kind == PARAM_GRAD and e.status == NAN_ONE
+            and bool(np.isnan(e.actual).any()) and not bool(np.isnan(e.expected).any())]
 
 
 def _copy(a):
