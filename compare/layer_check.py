@@ -122,6 +122,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     report_args["notes"] += poison_notes(entries)
     report = Report(title, entries, **report_args)
     report.first_backward = first if backward_twice else None  # read by compare.diagnose
+    report.layers = [layer]
     return report
 
 

@@ -33,7 +33,8 @@ NET_LOSS_DESC = "summed BCE of Net.backward"
 
 def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
-                backward_twice: bool = True, replay: str | None = None) -> Report:
+                backward_twice: bool = True, replay: str | None = None,
+                rerun_float64: bool = False) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
 
     Parameters
@@ -70,6 +71,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         Run scratch's backward twice and judge the second run.
     replay : str, optional
         Python that reruns this check, printed in the report.
+    rerun_float64 : bool
+        When a float32 check fails, run it again on a float64 copy of the model
+        and let the diagnosis say whether the failure is float32 rounding
+        (``report.float64_report`` keeps the re-run).
 
     Returns
     -------
@@ -109,9 +114,16 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if ref_dtype != model_dtype:
         notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    return Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
-                  expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                  notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    report = Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
+                    expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
+                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net",
+                    x=x)
+    report.first_backward, report.layers = rec.first, layers  # read by compare.diagnose
+    if rerun_float64 and not report.ok and model_dtype == np.float32:
+        from .diagnose.rerun import attach_float64_rerun
+        attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
+                             upstream=upstream, backward_twice=backward_twice)
+    return report
 
 
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:

@@ -37,8 +37,8 @@ def detect_nonfinite(a: np.ndarray, b: np.ndarray, ctx: PairContext,
         side, bad, arr = "both sides, at different positions", bad_a | bad_b, a
     positions = list_positions(bad)
     shown = ", ".join(fmt_index(p) for p in positions)
-    msg = (f"{describe_nonfinite(arr)} on {side} ({int(bad.sum())} of {a.size} elements, "
-           f"first at {shown}).")
+    at = f", first at {shown}" if a.ndim else ""
+    msg = f"{describe_nonfinite(arr)} on {side} ({int(bad.sum())} of {a.size} elements{at})."
     evidence = {"side": side, "count": int(bad.sum()),
                 "positions": [list(p) for p in positions]}
     x = ctx.layer_input

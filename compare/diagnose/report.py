@@ -8,6 +8,7 @@ the report knows (its batch size, the layer's input, the tolerance used).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from .hint import Hint, PairContext, allclose
 from .pair import diagnose_pair
+from .probe import probe_backward
 
 # compare.report's entry kinds, repeated here so this module imports nothing
 # from compare at import time (compare.report imports diagnose lazily).
@@ -57,7 +59,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
     a, b = entry.actual, entry.expected
     if a is None or b is None:
         return []
-    hints = _accumulation_hint(report, entry) or diagnose_pair(
+    hints = _poison_hint(report, entry) or _accumulation_hint(report, entry) or diagnose_pair(
         a, b, entry_context(report, entry, time_axis=time_axis))
     return [rename_sides(h, report.actual_name, report.expected_name) for h in hints]
 
@@ -73,15 +75,52 @@ def rename_sides(hint: Hint, actual_name: str, expected_name: str) -> Hint:
     return replace(hint, message=msg)
 
 
+def _poison_hint(report, entry) -> list[Hint]:
+    """Name the cause when the NaN the checker put in a gradient buffer survived backward.
+
+    The checks fill gradient buffers with NaN before backward, so ``+=`` and
+    "never written" both leave NaN. To tell them apart, the layer (from
+    ``report.layers``) is copied and :func:`probe_backward` runs on the copy
+    with the layer's input from the report.
+    """
+    a, b = entry.actual, entry.expected
+    if entry.kind != PARAM_GRAD or a.shape != b.shape or not np.isnan(a).any() \
+            or np.isnan(b).any():
+        return []
+    n_nan = int(np.isnan(a).sum())
+    evidence = f"the NaN put into the buffer before backward is still there ({n_nan} of " \
+               f"{a.size} elements) while the reference is finite"
+    for hint in _probe_layer(report, entry):
+        return [Hint(hint.kind, entry.name, f"{evidence}. Probing a copy of the layer: "
+                     f"{hint.message}", {**hint.evidence, "nan_elements": n_nan})]
+    msg = (f"{evidence}: backward adds into this gradient (+=) or never writes it; it "
+           "should overwrite it. compare.diagnose.probe_backward(layer, x) tells which.")
+    return [Hint("never_written", entry.name, msg, {"nan_elements": n_nan})]
+
+
+def _probe_layer(report, entry) -> list[Hint]:
+    layers = getattr(report, "layers", None)
+    x = layer_input(report, entry)
+    if not layers or entry.layer >= len(layers) or x is None:
+        return []
+    key = entry.label.removeprefix("dL/d")
+    try:
+        hints = probe_backward(copy.deepcopy(layers[entry.layer]), x,
+                               rtol=entry.diff.rtol, atol=entry.diff.atol)
+    except Exception:  # noqa: BLE001  (a probe is a bonus: never let it break a report)
+        return []
+    return [h for h in hints if h.where.endswith(f" grad {key}")]
+
+
 def _accumulation_hint(report, entry) -> list[Hint]:
     """``accumulated`` when the entry matched after the first backward call and is now twice that.
 
     Reads ``report.first_backward``: the checked side's gradients copied after
     the first of two identical backward calls (keyed by parameter name, and
-    ``"<input>"`` for dL/dinput), when the check ran backward twice.
+    ``"<input i>"`` for layer i's dL/dinput), when the check ran backward twice.
     """
     first_all = getattr(report, "first_backward", None)
-    key = entry.param if entry.kind == PARAM_GRAD else "<input>"
+    key = entry.param if entry.kind == PARAM_GRAD else f"<input {entry.layer}>"
     if not first_all or entry.kind not in (PARAM_GRAD, INPUT_GRAD) or key not in first_all:
         return []
     first = first_all[key]

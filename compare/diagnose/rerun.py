@@ -95,6 +95,17 @@ def rerun_in_float64(check, model, *args, **kwargs):
     return check(as_float64(model), *args64, **kwargs64)
 
 
+def attach_float64_rerun(report, check, model, *args, **kwargs) -> None:
+    """Re-run a failing float32 ``report`` in float64 and let its hints say what that showed.
+
+    Sets ``report.float64_report`` and replaces ``report.hints`` with
+    :func:`confirm_rounding`'s verdict. Arguments as for :func:`rerun_in_float64`.
+    """
+    report64 = rerun_in_float64(check, model, *args, **kwargs)
+    report.float64_report = report64
+    report.hints = confirm_rounding(report, report64) or report.hints
+
+
 def confirm_rounding(report32, report64) -> list[Hint]:
     """Compare a float32 report with its float64 re-run, entry by entry (by name).
 

@@ -18,11 +18,16 @@ def detect_zeros(a: np.ndarray, b: np.ndarray, ctx: PairContext,
         return None
     a_zero, b_zero = not a.any(), not b.any()
     if a_zero and not b_zero:
+        if ctx.role == "weight_grad":
+            why = ("the gradient is never computed into the array the checker reads (e.g. "
+                   "assigned to a local or a new array instead of written into grads), or "
+                   "the gradient reaching this layer is cut")
+        else:
+            why = ("the derivative evaluates to 0 everywhere: e.g. computed from rounded or "
+                   "thresholded values (a label instead of a probability), a mask that is "
+                   "never true, or an upstream gradient that is dropped")
         msg = (f"scratch is exactly 0 on all {a.size} elements while the reference is not "
-               f"(norm {_norm(b):.3g}, largest |value| {fmt(np.abs(b).max())}): the value "
-               "is never computed or never reaches the array the checker reads -- e.g. "
-               "backward assigns a new local array instead of writing into grads, or the "
-               "path to it is cut (a detached or zeroed upstream gradient).")
+               f"(norm {_norm(b):.3g}, largest |value| {fmt(np.abs(b).max())}): {why}.")
         return Hint("zeros", ctx.name, msg, {"side": "scratch", "reference_norm": _norm(b)})
     if b_zero and not a_zero:
         msg = (f"the reference is exactly 0 on all {b.size} elements but scratch is not "

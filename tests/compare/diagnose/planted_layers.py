@@ -66,6 +66,14 @@ class ForgetfulLinear(scratch.Linear):
         return grad_out @ self.params["W"].T
 
 
+class RoundedSigmoid(scratch.Sigmoid):
+    """Uses the predicted label round(y) in y (1 - y): the derivative is always 0."""
+
+    def _backward(self, grad_out):
+        y = np.round(self._out)
+        return grad_out * y * (1 - y)
+
+
 class ReLUGradOneAtZero(scratch.ReLU):
     """Takes ReLU'(0) = 1 where torch takes 0."""
 
@@ -193,9 +201,12 @@ CASES = [
          lambda: check_layer(HalvedTanh(), torch.tanh, x=_x((5, 3))), ("1/2",)),
     Case("gradient accumulated with +=", "accumulated",
          lambda: check_layer(AccumulatingLinear(3, 2, rng=0), _linear, x=_x((5, 3))),
-         ("exactly twice",)),
-    Case("dW never stored", "zeros",
+         ("NaN put into the buffer", "doubles", "+=")),
+    Case("dW never stored", "never_written",
          lambda: check_layer(ForgetfulLinear(3, 2, rng=0), _linear, x=_x((5, 3))),
+         ("NaN put into the buffer", "never writes")),
+    Case("sigmoid derivative from rounded output", "zeros",
+         lambda: check_layer(RoundedSigmoid(), torch.sigmoid, x=_x((5, 3))),
          ("exactly 0",)),
     Case("ReLU'(0) = 1", "kink",
          lambda: check_layer(ReLUGradOneAtZero(), torch.relu, x=_relu_input()),

@@ -32,13 +32,13 @@ def _x(shape, seed=7):
 def test_probe_finds_accumulation():
     hints = probe_backward(AccumulatingLinear(3, 2, rng=0), _x((4, 3)))
     assert {h.where for h in hints} == {"Linear(3, 2) grad W", "Linear(3, 2) grad b"}
-    assert all(h.kind == "accumulated" and "twice" in h.message for h in hints)
+    assert all(h.kind == "accumulated" and "doubles" in h.message for h in hints)
 
 
 def test_probe_finds_stale_gradient():
     hints = probe_backward(StaleLinear(3, 2, rng=0), _x((4, 3)))
     assert [h.kind for h in hints] == ["never_written", "never_written"]
-    assert "bit-for-bit" in hints[0].message
+    assert "written on the first call only" in hints[0].message
 
 
 def test_probe_is_silent_for_correct_layer():

@@ -1,0 +1,168 @@
+"""Planted bugs inside models and losses, checked with ``check_model``.
+
+Each ``Case`` (see ``planted_layers``) builds a model holding one broken
+piece, runs ``check_model`` and names the hint kind the report must give.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import scratch
+from compare.model_check import check_model
+
+from .planted_layers import (
+    AccumulatingLinear,
+    Case,
+    ForgetfulLinear,
+    LastSampleSkippedTanh,
+    ReLUGradOneAtZero,
+    RoundedSigmoid,
+    SignFlippedSigmoid,
+    TransposedGradLinear,
+)
+
+
+class SummedCrossEntropy(scratch.CrossEntropyLoss):
+    """Gradient of the summed loss while the value is the mean: missing 1/batch."""
+
+    def _backward(self):
+        return super()._backward() * self._cache[1].shape[0]
+
+
+class HalfSquaredMSE(scratch.MSELoss):
+    """Differentiates (pred - target)^2 as (pred - target): the 2 is missing."""
+
+    def _backward(self):
+        return super()._backward() / 2
+
+
+class FlippedBCE(scratch.BCELoss):
+    """(y - p) where (p - y) belongs."""
+
+    def _backward(self):
+        return -super()._backward()
+
+
+class NaiveBCEWithLogits(scratch.BCEWithLogitsLoss):
+    """log(1 + exp(-z)) evaluated directly: overflows for very negative logits."""
+
+    def _forward(self, z, target):
+        self._cache = (z, target)
+        with np.errstate(over="ignore"):
+            per = (1 - target) * z + np.log(1 + np.exp(-z))
+        return self._reduce(per)
+
+
+class ReversedSumLinear32(scratch.Linear):
+    """Forward x @ W summed over inputs in reverse order: float32 rounding, not a bug."""
+
+    def _forward(self, x):
+        self._x = x
+        acc = np.zeros((x.shape[0], self.out_features), x.dtype)
+        for k in range(self.in_features - 1, -1, -1):
+            acc += x[:, k:k + 1] * self.params["W"][k]
+        return acc + self.params["b"]
+
+
+def _x(shape, seed=0, dtype=np.float64):
+    return np.random.default_rng(2000 + seed).normal(size=shape).astype(dtype)
+
+
+def _y01(n, seed=0):
+    return (np.random.default_rng(3000 + seed).random((n, 1)) > 0.5).astype(np.float64)
+
+
+def _mlp(middle, *, d_in=3, hidden=4, last=None, rng=0):
+    """Linear(d_in, hidden) -> middle -> Linear(hidden, 1) -> last."""
+    layers = [scratch.Linear(d_in, hidden, rng=rng), middle, scratch.Linear(hidden, 1, rng=rng + 1)]
+    if last is not None:
+        layers.append(last)
+    return scratch.Sequential(*layers)
+
+
+def _cross_entropy_case():
+    model = scratch.Sequential(scratch.Linear(3, 4, rng=0), scratch.Tanh(),
+                               scratch.Linear(4, 3, rng=1))
+    labels = np.random.default_rng(5).integers(0, 3, size=6)
+    return check_model(model, _x((6, 3)), labels, SummedCrossEntropy())
+
+
+def _relu_first_case():
+    x = _x((5, 4), 1)
+    x[0, 1] = x[2, 3] = 0.0
+    model = scratch.Sequential(ReLUGradOneAtZero(), scratch.Linear(4, 1, rng=0),
+                               scratch.Sigmoid())
+    return check_model(model, x, _y01(5), "bce")
+
+
+def _overflow_case():
+    x = _x((4, 3), 2)
+    x[1] = [-300.0, -300.0, -300.0]  # drives the logit of sample 1 far below -709
+    model = scratch.Sequential(scratch.Linear(3, 1, bias=False, rng=0))
+    model[0].params["W"][...] = 1.0
+    return check_model(model, x, _y01(4), NaiveBCEWithLogits())
+
+
+def _float32_case():
+    rng = np.random.default_rng(0)
+    layer = ReversedSumLinear32(2000, 4, rng=rng, dtype=np.float32)
+    layer.params["W"] *= 400  # outputs in the thousands: float32 ulps exceed atol
+    model = scratch.Sequential(layer)
+    x = (rng.normal(size=(3, 2000)) * 10).astype(np.float32)
+    return check_model(model, x, rerun_float64=True)
+
+
+def _net_case():
+    net = scratch.Net(3, 3, rng=0)
+
+    class TransposedLinearSigmoid(scratch.LinearSigmoid):
+        def _backward(self, grad_out):
+            dx = super()._backward(grad_out)
+            self.grads["W"][...] = self.grads["W"].T.copy()
+            return dx
+
+    broken = TransposedLinearSigmoid(3, 3, rng=0)
+    broken.name = net.l1.name
+    net.l1 = broken
+    return check_model(net, _x((4, 3), 3), np.array([1, 0, 1, 1]))
+
+
+MODEL_CASES = [
+    Case("cross-entropy gradient not averaged", "scale", _cross_entropy_case,
+         ("the batch size N = 6",)),
+    Case("MSE derivative without its 2", "scale",
+         lambda: check_model(_mlp(scratch.Tanh()), _x((5, 3)), _x((5, 1), 9), HalfSquaredMSE()),
+         ("1/2", "square")),
+    Case("BCE gradient sign", "sign_flip",
+         lambda: check_model(_mlp(scratch.Tanh(), last=scratch.Sigmoid()), _x((5, 3)), _y01(5),
+                             FlippedBCE()), ("-1",)),
+    Case("sigmoid derivative sign in a model", "sign_flip",
+         lambda: check_model(_mlp(SignFlippedSigmoid()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         ("-1",)),
+    Case("transposed dW in a model", "transpose",
+         lambda: check_model(scratch.Sequential(TransposedGradLinear(4, 4, rng=0),
+                                                scratch.Tanh(), scratch.Linear(4, 1, rng=1)),
+                             _x((6, 4)), _x((6, 1), 9), "mse"), ("transposed",)),
+    Case("transposed dW in the lecture Net", "transpose", _net_case, ("transposed",)),
+    Case("accumulating Linear in a model", "accumulated",
+         lambda: check_model(scratch.Sequential(AccumulatingLinear(3, 4, rng=0), scratch.Tanh(),
+                                                scratch.Linear(4, 1, rng=1)),
+                             _x((5, 3)), _x((5, 1), 9), "mse"), ("doubles",)),
+    Case("dW never stored in a model", "never_written",
+         lambda: check_model(scratch.Sequential(scratch.Linear(3, 4, rng=0), scratch.Tanh(),
+                                                ForgetfulLinear(4, 1, rng=1)),
+                             _x((5, 3)), _x((5, 1), 9), "mse"), ("never writes",)),
+    Case("zero derivative in a model", "zeros",
+         lambda: check_model(_mlp(RoundedSigmoid()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         ("exactly 0",)),
+    Case("ReLU'(0) = 1 on the input layer", "kink", _relu_first_case,
+         ("(0, 1): input 0", "(2, 3): input 0")),
+    Case("last sample skipped in a model", "localized",
+         lambda: check_model(_mlp(LastSampleSkippedTanh()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         ("sample 4 of 5",)),
+    Case("BCE-with-logits overflow", "nonfinite", _overflow_case,
+         ("inf", "scratch only", "-900", "overflow exp()")),
+    Case("float32 rounding, confirmed in float64", "float32_rounding", _float32_case,
+         ("confirmed float32 rounding",)),
+]
