@@ -8,6 +8,7 @@ See ``compare.tolerances`` for how close is close enough, and
 ``docs/readme/report.md`` for how to read a report.
 """
 
+from .cases import Case, lecture_example, random_case, random_cases
 from .diff import STATUSES, ArrayDiff, compare_arrays
 from .gradcheck import gradcheck
 from .layer_check import check_layer
@@ -16,7 +17,7 @@ from .report import Divergence, Entry, Report
 from .tolerances import TOLERANCES, Tolerance, tolerance_for
 
 __all__ = [
-    "STATUSES", "TOLERANCES", "ArrayDiff", "Divergence", "Entry", "Report", "Tolerance",
+    "STATUSES", "TOLERANCES", "ArrayDiff", "Case", "Divergence", "Entry", "Report", "Tolerance",
     "assert_model_matches", "check_layer", "check_model", "compare_arrays", "gradcheck",
-    "tolerance_for",
+    "lecture_example", "random_case", "random_cases", "tolerance_for",
 ]

@@ -83,7 +83,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
 
     report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
                        tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                       upstream_given=True, x=x,
+                       upstream_given=True,
                        notes=[f"parameters found as {access.how}; upstream dL/doutput: "
                               f"{upstream if isinstance(upstream, str) else 'given'}"
                               + (", backward run twice" if backward_twice else "")])
@@ -121,8 +121,9 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
     report_args["notes"] += poison_notes(entries)
     report = Report(title, entries, **report_args)
-    report.first_backward = first if backward_twice else None  # read by compare.diagnose
-    report.layers = [layer]
+    # What compare.diagnose reads besides the entries:
+    report.x, report.layers = x, [layer]
+    report.first_backward = first if backward_twice else None
     return report
 
 

@@ -116,9 +116,8 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
     report = Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
                     expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net",
-                    x=x)
-    report.first_backward, report.layers = rec.first, layers  # read by compare.diagnose
+                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    report.x, report.first_backward, report.layers = x, rec.first, layers  # for compare.diagnose
     if rerun_float64 and not report.ok and model_dtype == np.float32:
         from .diagnose.rerun import attach_float64_rerun
         attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from .diff import ERROR, ArrayDiff
 from .tolerances import Tolerance
 
@@ -132,11 +134,14 @@ class Divergence:
         return self.message
 
 
-def find_divergence(entries: list[Entry], *, upstream_given: bool = False) -> Divergence | None:
+def find_divergence(entries: list[Entry], *, upstream_given: bool = False,
+                    partial_backward: bool = False) -> Divergence | None:
     """The first forward failure, else the first backward failure walking back from the loss.
 
     ``upstream_given``: the top layer's dL/doutput was handed to both sides
-    (no loss), which the message then says.
+    (no loss), which the message then says. ``partial_backward``: only
+    parameter and input gradients were compared (finite differences), so the
+    message cannot claim that dL/doutput matched.
     """
     forward = [e for e in entries if e.kind in (FORWARD, LOSS)]
     for e in sorted(forward, key=lambda e: e.layer):
@@ -160,6 +165,9 @@ def find_divergence(entries: list[Entry], *, upstream_given: bool = False) -> Di
             why = errors[0]
         elif first.is_loss:
             why = f"{wrong} wrong while the loss value matched"
+        elif partial_backward:
+            why = (f"{wrong} wrong while every gradient compared above it matched "
+                   "(the fault is in this layer or in a parameter-free layer above it)")
         elif upstream_given and layer == top:
             why = f"{wrong} wrong given the same dL/doutput on both sides"
         else:
@@ -192,8 +200,6 @@ class Report:
         Extra facts worth printing (e.g. "backward ran twice").
     replay : str | None
         A line of Python that reruns this check.
-    x : np.ndarray | None
-        The input the check ran on (lets the diagnosis see the first layer's input).
     hints : list[compare.diagnose.Hint]
         The likely cause of a failure, with its evidence (``[]`` when ok).
     """
@@ -201,15 +207,16 @@ class Report:
     def __init__(self, title: str, entries: list[Entry], *, dtype, seed: int | None = None,
                  actual_name: str = "scratch", expected_name: str = "torch",
                  tolerances: dict[str, Tolerance] | None = None, notes=(),
-                 replay: str | None = None, upstream_given: bool = False, x=None) -> None:
-        self.title, self.entries, self.dtype, self.seed = title, list(entries), str(dtype), seed
+                 replay: str | None = None, upstream_given: bool = False,
+                 partial_backward: bool = False) -> None:
+        self.title, self.entries, self.seed = title, list(entries), seed
+        self.dtype = str(np.dtype(dtype))
         self.actual_name, self.expected_name = actual_name, expected_name
         self.tolerances = dict(tolerances or {})
         self.notes, self.replay = list(notes), replay
-        self.x = x
         self.ok = bool(self.entries) and all(e.ok for e in self.entries)
         self.first_divergence = None if self.ok else find_divergence(
-            self.entries, upstream_given=upstream_given)
+            self.entries, upstream_given=upstream_given, partial_backward=partial_backward)
 
     def __bool__(self) -> bool:
         return self.ok
