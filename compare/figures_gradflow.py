@@ -1,11 +1,14 @@
 """Gradient-flow figure: per-layer gradient norms of both sides, on a log scale.
 
 A sigmoid stack shows its vanishing gradients as a line falling toward the
-input; a bug shows as the point where the two sides' lines part.
+input (top panel, log scale). A bug shows where the relative difference
+between the sides (bottom panel) jumps from rounding level to order one --
+also for a sign flip or a transpose, which leave the norms equal.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +28,9 @@ class FlowPoint:
     kind : "param_grad" or "input_grad"
     actual_norm, expected_norm : float
         Frobenius norms (NaN when that side has no array or a non-finite one).
+    rel_diff : float
+        ``||actual - expected|| / ||expected||``: where the sides part even when
+        the norms agree (a sign flip, a transpose). inf when not comparable.
     ok : bool
         Whether the entry passed.
     """
@@ -34,6 +40,7 @@ class FlowPoint:
     kind: str
     actual_norm: float
     expected_norm: float
+    rel_diff: float
     ok: bool
 
 
@@ -42,6 +49,17 @@ def _norm(a) -> float:
         return float("nan")
     a = np.asarray(a, dtype=np.float64)
     return float(np.linalg.norm(a.ravel())) if np.all(np.isfinite(a)) else float("nan")
+
+
+def _rel_diff(a, b) -> float:
+    if a is None or b is None or np.shape(a) != np.shape(b):
+        return float("inf")
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
+    diff = float(np.linalg.norm((a - b).ravel()))
+    scale = float(np.linalg.norm(b.ravel()))
+    return diff / scale if scale > 0 else (0.0 if diff == 0 else float("inf"))
 
 
 def gradient_flow(report) -> list[FlowPoint]:
@@ -57,7 +75,7 @@ def gradient_flow(report) -> list[FlowPoint]:
             continue
         label = e.param if e.kind == PARAM_GRAD and e.param else f"{e.label} {e.layer}"
         points.append(FlowPoint(label, e.layer, e.kind, _norm(e.actual), _norm(e.expected),
-                                e.ok))
+                                _rel_diff(e.actual, e.expected), e.ok))
     points.sort(key=lambda p: (p.layer, p.kind != PARAM_GRAD))
     return points
 
@@ -86,23 +104,37 @@ def plot_gradient_flow(report, path, *, title: str | None = None) -> list[FlowPo
     if not points:
         raise ValueError("plot_gradient_flow: the report has no gradient entries to plot")
     xs = np.arange(len(points))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(points) + 2), 4))
+    fig, (ax, ax_diff) = plt.subplots(
+        2, 1, sharex=True, figsize=(max(6.0, 0.45 * len(points) + 2), 6),
+        gridspec_kw={"height_ratios": [3, 2]})
     try:
         ax.plot(xs, [p.expected_norm for p in points], "o-", color="tab:blue",
                 label=report.expected_name, linewidth=2)
         ax.plot(xs, [p.actual_norm for p in points], "x--", color="tab:orange",
                 label=report.actual_name, markersize=9)
-        bad = [i for i, p in enumerate(points) if not p.ok]
-        if bad:
-            ax.axvspan(bad[-1] - 0.5, bad[-1] + 0.5, color="tab:red", alpha=0.12,
-                       label="sides part here (walking back)")
         ax.set_yscale("log")
-        ax.set_xticks(xs, [p.label for p in points], rotation=45, ha="right")
-        ax.set_xlabel("layer (input side left)")
-        ax.set_ylabel("gradient norm (log)")
-        ax.set_title(title or report.title, fontsize=9)
-        ax.grid(True, which="both", alpha=0.3)
+        ax.set_ylabel("gradient norm")
+        ax.set_title(textwrap.shorten(title or report.title, width=110, placeholder=" ..."),
+                     fontsize=9)
+        # Differences of exactly 0 (and non-finite ones) still need a place on a log axis.
+        floor, ceiling = 1e-17, 1e2
+        rel = [min(max(p.rel_diff, floor), ceiling) for p in points]
+        colours = ["tab:green" if p.ok else "tab:red" for p in points]
+        ax_diff.scatter(xs, rel, c=colours, zorder=3)
+        ax_diff.plot(xs, rel, color="grey", linewidth=0.8)
+        ax_diff.set_yscale("log")
+        ax_diff.set_ylim(floor / 3, ceiling * 3)
+        ax_diff.set_ylabel(f"||{report.actual_name} - {report.expected_name}||\n"
+                           f"/ ||{report.expected_name}||")
+        bad = [i for i, p in enumerate(points) if not p.ok]
+        for axis in (ax, ax_diff):
+            if bad:  # walking back from the loss, the first failure is the rightmost
+                axis.axvspan(bad[-1] - 0.5, bad[-1] + 0.5, color="tab:red", alpha=0.12,
+                             label="sides part here" if axis is ax else None)
+            axis.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8)
+        ax_diff.set_xticks(xs, [p.label for p in points], rotation=60, ha="right", fontsize=8)
+        ax_diff.set_xlabel("input side left, loss side right (green: within tolerance)")
         fig.tight_layout()
         fig.savefig(path, format="png", dpi=100)
     finally:

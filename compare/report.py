@@ -250,9 +250,11 @@ class Report:
         return diagnose(self)
 
     def to_json(self, **kwargs) -> str:
-        """``to_dict()`` as JSON text (keyword arguments go to ``json.dumps``)."""
+        """``to_dict()`` as strict JSON text (non-finite numbers as "nan"/"inf" strings)."""
         import json
-        return json.dumps(self.to_dict(), **kwargs)
+
+        from .diagnose.jsonable import jsonable
+        return json.dumps(jsonable(self.to_dict()), allow_nan=False, **kwargs)
 
     def _repr_html_(self) -> str:
         from .render_html import render_html

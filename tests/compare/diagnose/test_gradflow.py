@@ -34,3 +34,34 @@ def test_flow_marks_where_the_sides_part():
     points = {p.label: p for p in gradient_flow(report)}
     assert not points["W"].ok and points["b"].ok
     assert points["W"].actual_norm == pytest.approx(2 * points["W"].expected_norm, rel=1e-12)
+
+
+def test_sigmoid_stack_shows_vanishing_gradients(tmp_path):
+    from compare.model_check import check_model
+
+    rng = np.random.default_rng(0)
+    layers = []
+    for _ in range(6):
+        layers += [scratch.Linear(4, 4, rng=rng), scratch.Sigmoid()]
+    layers += [scratch.Linear(4, 1, rng=rng)]
+    x = rng.normal(size=(8, 4))
+    report = check_model(scratch.Sequential(*layers), x, rng.normal(size=(8, 1)), "mse")
+    points = plot_gradient_flow(report, tmp_path / "sigmoid_stack.png")
+    w = [p for p in points if p.label.endswith(".W")]
+    assert [p.label for p in w][0] == "0.W" and [p.label for p in w][-1] == "12.W"
+    # Each sigmoid scales the gradient by at most 1/4, so six of them leave the
+    # first layer's gradient far below the last one's (torch's values).
+    assert w[0].expected_norm < 1e-2 * w[-1].expected_norm
+    assert all(p.ok for p in points)
+    assert (tmp_path / "sigmoid_stack.png").stat().st_size > 1000
+
+
+def test_to_json_is_strict_with_nonfinite_values():
+    import json
+
+    from .planted_models import MODEL_CASES
+
+    report = next(c for c in MODEL_CASES if c.name == "BCE-with-logits overflow").run()
+    text = report.to_json()
+    assert "Infinity" not in text and "NaN" not in text
+    assert json.loads(text)["hints"][0]["kind"] == "nonfinite"
