@@ -2,8 +2,9 @@
 
 For the duration of a check each layer's ``forward``/``backward`` is
 replaced, on the instance only, by a wrapper that calls the original and
-keeps its result and a snapshot of the gradient it was handed; leaving the
-``with`` block restores the layer exactly as it was.
+keeps snapshots of its result and of the gradient it was handed (small
+copies: a layer that later changes either in place must not shift the blame);
+leaving the ``with`` block restores the layer exactly as it was.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class Recording:
 
     Attributes
     ----------
-    outs : list  -- forward output of layer i
+    outs : list  -- forward output of layer i (a snapshot taken as it was returned)
     grad_outs : list  -- dL/d(output) handed to layer i's backward (a snapshot taken on
         entry, so it is also what layer i + 1 returned before anyone could change it)
     grad_ins : list  -- dL/d(input) returned by layer i's backward
@@ -94,7 +95,9 @@ class Recording:
         def tap(x):
             self.phase, self.layer = "forward", i
             out = forward(x)
-            outs[i] = out
+            # A snapshot: a backward that scales its cached output in place would
+            # otherwise make a correct forward look wrong after the fact.
+            outs[i] = _copy(out)
             return out
         return tap
 

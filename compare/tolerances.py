@@ -17,14 +17,16 @@ they legitimately differ by a few units of rounding per operation.
   scale of the array.
 * **float32 forward: rtol = 1.3e-6, atol = 1e-5** (torch.testing's float32
   default; epsilon 1.2e-7, so ~10 ulps of relative slack).
-* **float32 gradients: rtol = 1e-5, atol = 1e-5.** A gradient is a long chain
-  of products and sums; each float32 step adds ~6e-8 relative error, and near
-  a saturated sigmoid the BCE gradient ``(p - y) / (p (1 - p))`` amplifies a
-  one-ulp difference in ``p`` by ``1 / (1 - p)``. Measured over 2,000 random
-  float32 cases (``python -m compare -n 2000 --dtype float32``) the largest
-  gradient error seen was well inside this band; torch.testing's forward
-  float32 rtol (1.3e-6) is too tight for gradients of deep nets. See
-  ``docs/readme/tolerances.md`` for the figures.
+* **float32 gradients: the same rtol = 1.3e-6, atol = 1e-5.** Gradients are
+  longer chains of products and sums than outputs, so they were measured
+  rather than assumed: over 2,000 random float32 cases (seeds 0-1999, depth
+  up to 4, widths up to 8, all losses, both reductions) the worst gradient
+  error was 0.15 of this allowance (a BCE dL/dpred; the largest absolute
+  gradient difference seen anywhere was 3.8e-6), so no looser row is needed.
+  A tighter pair (1e-6, 1e-6) was exceeded (1.14 of allowed), which is why
+  atol stays at 1e-5.
+* The float64 figures over 2,000 cases: worst forward error 7.4e-9 of the
+  allowance, worst gradient 2.1e-8 (|diff| <= 1.4e-13 absolute).
 * **finite differences (gradcheck):** a central difference with step ``eps``
   has truncation error ~ eps**2 |f'''| and rounding error ~ epsilon |f| / eps;
   at eps = 1e-6 in float64 both are ~1e-10 for values of order one, so
@@ -63,7 +65,7 @@ TOLERANCES: dict[np.dtype, dict[str, Tolerance]] = {
     },
     np.dtype(np.float32): {
         FORWARD: Tolerance(rtol=1.3e-6, atol=1e-5),
-        GRADIENT: Tolerance(rtol=1e-5, atol=1e-5),
+        GRADIENT: Tolerance(rtol=1.3e-6, atol=1e-5),
         FINITE_DIFFERENCE: Tolerance(rtol=1e-2, atol=1e-2),
     },
 }
