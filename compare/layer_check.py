@@ -122,7 +122,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     report_args["notes"] += poison_notes(entries)
     report = Report(title, entries, **report_args)
     # What compare.diagnose reads besides the entries:
-    report.x, report.layers = x, [layer]
+    report.x, report.layers, report.upstream = x, [layer], g
     report.first_backward = first if backward_twice else None
     return report
 

@@ -117,7 +117,9 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     report = Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
                     expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
                     notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
-    report.x, report.first_backward, report.layers = x, rec.first, layers  # for compare.diagnose
+    # What compare.diagnose reads besides the entries:
+    report.x, report.first_backward, report.layers = x, rec.first, layers
+    report.upstream = rec.top_grad
     if rerun_float64 and not report.ok and model_dtype == np.float32:
         from .diagnose.rerun import attach_float64_rerun
         attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,

@@ -22,9 +22,9 @@ DEFAULT_TOLERANCES = {
 # Every kind a hint can have, most specific first; ``unexplained`` is the
 # plain "no known signature fits".
 KINDS = (
-    "nonfinite", "zeros", "never_written", "accumulated", "scale", "sign_flip",
-    "transpose", "permutation", "reshape", "flip", "shift", "kink", "localized",
-    "float32_rounding", "float32_cast", "unexplained",
+    "nonfinite", "zeros", "never_written", "accumulated", "stateful", "scale", "sign_flip",
+    "transpose", "permutation", "reshape", "flip", "shift", "wrong_axis", "derivative",
+    "offset", "kink", "localized", "float32_rounding", "float32_cast", "unexplained",
 )
 
 
@@ -91,6 +91,14 @@ class PairContext:
         abs: 0).
     before : np.ndarray, optional
         The array's value before backward ran, to tell "never written".
+    grad_out : np.ndarray, optional
+        dL/d(output) handed to the layer's backward (the reference's; at a
+        backward divergence both sides agree on it).
+    layer_output : np.ndarray, optional
+        The layer's forward output, for derivatives written in terms of it.
+    weight : np.ndarray, optional
+        The layer's weight matrix (in, out) when it has one, to recognise a
+        product with ``W`` where ``W.T`` belongs.
     """
 
     name: str = ""
@@ -104,6 +112,9 @@ class PairContext:
     atol: float | None = None
     kinks: tuple = (0.0,)
     before: np.ndarray | None = None
+    grad_out: np.ndarray | None = None
+    layer_output: np.ndarray | None = None
+    weight: np.ndarray | None = None
 
     def tolerances(self, *arrays: np.ndarray) -> tuple[float, float]:
         """(rtol, atol): the given ones, else the loosest default among the arrays' dtypes."""

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .derivative import detect_local_derivative
 from .hint import Hint, PairContext, allclose, close_mask, fmt_index
 from .kinks import detect_kink
 from .layout import detect_flip, detect_permutation, detect_shift
 from .localized import detect_localized
 from .nonfinite import detect_nonfinite
+from .offset import detect_offset
+from .products import detect_weight_not_transposed, detect_wrong_axis
 from .rounding import detect_rounding
 from .scale import detect_scale
 from .zeros import detect_never_written, detect_zeros
 
 # Order matters: detectors that explain every element (a factor, a reordering,
-# a shift) come before those that only locate the disagreement (kinks, one
-# sample), so a shifted sequence is called a shift, not "steps 1..T differ".
+# a shift, a rebuilt product or derivative, a constant offset) come before
+# those that only locate the disagreement (kinks, one sample), so a shifted
+# sequence is called a shift, not "steps 1..T differ".
 DETECTORS = (
     detect_never_written,
     detect_zeros,
@@ -23,6 +27,10 @@ DETECTORS = (
     detect_permutation,
     detect_flip,
     detect_shift,
+    detect_wrong_axis,
+    detect_weight_not_transposed,
+    detect_local_derivative,
+    detect_offset,
     detect_kink,
     detect_localized,
     detect_rounding,
@@ -73,6 +81,14 @@ def _finite_parts_match(a, b, rtol, atol) -> bool:
     return same_inf and bool(close_mask(a[finite], b[finite], rtol, atol).all())
 
 
+def _next_step(ctx: PairContext) -> str:
+    if ctx.role in ("output", "loss"):
+        return ("The forward formula itself is likely wrong; evaluate it by hand on one "
+                "sample and compare term by term with the reference expression.")
+    return ("The derivative formula itself is likely wrong; compare it term by term with a "
+            "finite-difference gradient (compare.gradcheck).")
+
+
 def _unexplained(a, b, ctx: PairContext, rtol: float, atol: float) -> Hint:
     if a.shape != b.shape:
         msg = (f"shapes differ (scratch {a.shape}, reference {b.shape}) and no reordering "
@@ -85,8 +101,7 @@ def _unexplained(a, b, ctx: PairContext, rtol: float, atol: float) -> Hint:
     msg = (f"{int(differ.sum())} of {a.size} elements differ (largest |difference| "
            f"{float(diff[pos]):.3g} at {fmt_index(pos) if a.ndim else 'the scalar'}) and no "
            "known signature fits: not a constant factor or sign flip, not transposed, "
-           "permuted or shifted, not confined to kinks, one sample or one step, and too large "
-           "for float32 rounding. The formula itself is likely wrong; compare it term by term "
-           "with a finite-difference gradient.")
+           "permuted or shifted, not a constant offset, not confined to kinks, one sample or "
+           f"one step, and too large for float32 rounding. {_next_step(ctx)}")
     return Hint("unexplained", ctx.name, msg, {"differing": int(differ.sum()),
                                                "max_abs_diff": float(diff[pos])})

@@ -139,7 +139,8 @@ def _accumulation_hint(report, entry) -> list[Hint]:
         msg = ("after the first backward call scratch matched the reference, but a second "
                "identical call gives a different value: backward depends on state left by "
                "the previous call (a cache or gradient modified in place).")
-    return [Hint("accumulated", entry.name, msg, {"ratio_to_first": 2.0 if doubled else None})]
+    return [Hint("accumulated" if doubled else "stateful", entry.name, msg,
+                 {"ratio_to_first": 2.0 if doubled else None})]
 
 
 def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext:
@@ -152,6 +153,9 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
         name=entry.name, role=role, batch_size=batch,
         n_reduced=_loss_elements(report, batch) if entry.is_loss or role != "output" else None,
         layer_input=layer_input(report, entry),
+        grad_out=None if entry.is_loss else grad_out_of(report, entry),
+        layer_output=None if entry.is_loss else _forward_of(report, entry.layer),
+        weight=None if entry.is_loss else _weight_of(report, entry.layer),
         batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 and time_axis != 0
         else None,
         time_axis=time_axis if per_sample else None,
@@ -189,6 +193,37 @@ def layer_input(report, entry) -> np.ndarray | None:
         x = getattr(report, "x", None)
         return x if isinstance(x, np.ndarray) else None
     return _last_forward(report, before_layer=entry.layer)
+
+
+def grad_out_of(report, entry) -> np.ndarray | None:
+    """dL/d(output) handed to ``entry``'s layer: the next stage's dL/dinput (reference side),
+    or the upstream the check gave the top layer (``report.upstream``)."""
+    above = [e for e in report.entries if e.kind == INPUT_GRAD and e.layer == entry.layer + 1]
+    if above:
+        value = above[0].expected
+    elif entry.layer == max(e.layer for e in report.entries):
+        value = getattr(report, "upstream", None)
+    else:
+        value = None
+    return value if isinstance(value, np.ndarray) else None
+
+
+def _forward_of(report, layer: int) -> np.ndarray | None:
+    outs = [e for e in report.entries if e.kind == FORWARD and not e.is_loss
+            and e.layer == layer]
+    value = outs[0].expected if outs else None
+    return value if isinstance(value, np.ndarray) else None
+
+
+def _weight_of(report, layer: int) -> np.ndarray | None:
+    """The layer's 2-D weight ``W`` (scratch layout (in, out)), if the report keeps the layer."""
+    layers = getattr(report, "layers", None)
+    if not layers or layer >= len(layers):
+        return None
+    obj = layers[layer]
+    params = getattr(obj, "params", None)
+    w = params.get("W") if isinstance(params, dict) else getattr(obj, "W", None)
+    return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
 
 
 def _last_forward(report, before_layer) -> np.ndarray | None:

@@ -87,5 +87,5 @@ def second_pass_hints(first: dict[str, np.ndarray], second: dict[str, np.ndarray
             msg = (f"a second identical forward/backward changes scratch's gradient (largest "
                    f"change {diff:.3g}) but not by a factor of 2: backward depends on state "
                    "left by the previous call (a cache or gradient not reset).")
-            hints.append(Hint("accumulated", f"grad {key}", msg, {"max_change": diff}))
+            hints.append(Hint("stateful", f"grad {key}", msg, {"max_change": diff}))
     return hints

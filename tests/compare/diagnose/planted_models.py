@@ -65,6 +65,67 @@ class ReversedSumLinear32(scratch.Linear):
         return acc + self.params["b"]
 
 
+class SigmoidWithoutDerivative(scratch.Sigmoid):
+    """Returns grad_out unchanged: the y (1 - y) factor is forgotten."""
+
+    def _backward(self, grad_out):
+        return grad_out
+
+
+class TanhDerivativeOnInput(scratch.Tanh):
+    """Computes 1 - x^2 from the input instead of 1 - y^2 from the output."""
+
+    def _forward(self, x):
+        self._x = x
+        return super()._forward(x)
+
+    def _backward(self, grad_out):
+        return grad_out * (1 - self._x ** 2)
+
+
+class CrossEntropyWithoutOneHot(scratch.CrossEntropyLoss):
+    """dL/dz = softmax(z) / N: the one-hot labels are never subtracted."""
+
+    def _backward(self):
+        probs, labels = self._cache
+        return probs / labels.shape[0]
+
+
+class BiasSummedOverFeatures(scratch.Linear):
+    """db = grad_out.sum(axis=1): the wrong axis (square batch x out hides the shape)."""
+
+    def _backward(self, grad_out):
+        dx = super()._backward(grad_out)
+        self.grads["b"][...] = grad_out.sum(axis=1)
+        return dx
+
+
+class LinearSigmoidWithoutTranspose(scratch.LinearSigmoid):
+    """dL/dx = local @ W where local @ W.T belongs."""
+
+    def _backward(self, grad_out):
+        super()._backward(grad_out)
+        y = self._out
+        return (grad_out * y * (1 - y)) @ self.params["W"]
+
+
+class TanhScalingItsCache(scratch.Tanh):
+    """Right on the first call, but halves its cached output in place."""
+
+    def _backward(self, grad_out):
+        dx = super()._backward(grad_out)
+        self._out *= 0.5
+        return dx
+
+
+def _net_without_transpose():
+    net = scratch.Net(3, 3, rng=4)
+    broken = LinearSigmoidWithoutTranspose(3, 3, rng=5)
+    broken.name = net.l1.name
+    net.l1 = broken
+    return check_model(net, _x((5, 3), 4), np.array([1, 0, 1, 1, 0]))
+
+
 def _x(shape, seed=0, dtype=np.float64):
     return np.random.default_rng(2000 + seed).normal(size=shape).astype(dtype)
 
@@ -163,6 +224,25 @@ MODEL_CASES = [
          ("sample 4 of 5",)),
     Case("BCE-with-logits overflow", "nonfinite", _overflow_case,
          ("inf", "scratch only", "-900", "overflow exp()")),
+    Case("sigmoid derivative forgotten", "derivative",
+         lambda: check_model(_mlp(SigmoidWithoutDerivative()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         ("1 (no local derivative)",)),
+    Case("tanh derivative from the input", "derivative",
+         lambda: check_model(_mlp(TanhDerivativeOnInput()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         ("1 - x^2",)),
+    Case("cross-entropy without one-hot", "offset",
+         lambda: check_model(scratch.Sequential(scratch.Linear(3, 3, rng=0)), _x((5, 3)),
+                             np.array([0, 2, 1, 1, 0]), CrossEntropyWithoutOneHot()),
+         ("one-hot",)),
+    Case("bias gradient over the wrong axis", "wrong_axis",
+         lambda: check_model(scratch.Sequential(BiasSummedOverFeatures(3, 4, rng=0),
+                                                scratch.Tanh()),
+                             _x((4, 3)), _x((4, 4), 9), "mse"), ("sum(axis=1)",)),
+    Case("missing transpose of W in dL/dx (lecture Net)", "transpose", _net_without_transpose,
+         ("not transposed",)),
+    Case("cache scaled in place", "stateful",
+         lambda: check_model(_mlp(TanhScalingItsCache()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         ("second identical call",)),
     Case("float32 rounding, confirmed in float64", "float32_rounding", _float32_case,
          ("confirmed float32 rounding",)),
 ]

@@ -57,3 +57,19 @@ def test_noisy_copy_is_not_given_a_signature():
         b = rng.normal(size=(4, 5))
         a = b + 1e-3 * rng.normal(size=b.shape)   # a wrong formula that is nearly right
         assert [h.kind for h in diagnose_pair(a, b)] == ["unexplained"]
+
+
+def test_unrelated_pairs_with_full_context_are_called_unexplained():
+    # Every context a detector can use is present (and random), so each gets its chance
+    # to invent a signature.
+    rng = np.random.default_rng(99)
+    for _ in range(50):
+        n, d = (int(v) for v in rng.integers(2, 6, size=2))
+        a, b = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+        for role in ("input_grad", "weight_grad", "output"):
+            hints = diagnose_pair(a, b, role=role, batch_size=n, batch_axis=0,
+                                  grad_out=rng.normal(size=(n, d)),
+                                  layer_input=rng.normal(size=(n, d)),
+                                  layer_output=rng.random((n, d)),
+                                  weight=rng.normal(size=(d, d)))
+            assert [h.kind for h in hints] == ["unexplained"], (role, hints)

@@ -236,3 +236,58 @@ def test_large_float32_error_is_not_rounding():
     b = np.random.default_rng(12).normal(size=(8, 8)).astype(np.float32)
     a = b + np.float32(0.01) * np.random.default_rng(13).normal(size=b.shape).astype(np.float32)
     assert only(diagnose_pair(a, b)).kind == "unexplained"
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize("wrong, form", [
+    (lambda x, y: np.ones_like(y), "1 (no local derivative)"),
+    (lambda x, y: x * (1 - x), "x (1 - x)"),
+    (lambda x, y: y, "y (the output itself)"),
+    (lambda x, y: _sigmoid(y) * (1 - _sigmoid(y)), "sigmoid'(y)"),
+])
+def test_wrong_local_derivative_of_sigmoid_is_named(wrong, form):
+    rng = np.random.default_rng(20)
+    x = rng.normal(size=(5, 3))
+    y = _sigmoid(x)
+    g = rng.normal(size=x.shape)
+    reference = g * y * (1 - y)
+    hint = only(diagnose_pair(g * wrong(x, y), reference, role="input_grad", grad_out=g,
+                              layer_input=x, layer_output=y))
+    assert hint.kind == "derivative" and hint.evidence["form"].startswith(form)
+
+
+def test_tanh_derivative_on_the_input_is_named():
+    rng = np.random.default_rng(21)
+    x = rng.normal(size=(4, 3))
+    y, g = np.tanh(x), rng.normal(size=(4, 3))
+    hint = only(diagnose_pair(g * (1 - x ** 2), g * (1 - y ** 2), role="input_grad",
+                              grad_out=g, layer_input=x, layer_output=y))
+    assert hint.kind == "derivative" and "from the input x instead of the" in hint.message
+
+
+def test_constant_offset_at_one_hot_positions():
+    rng = np.random.default_rng(22)
+    probs = rng.dirichlet(np.ones(3), size=5)
+    labels = np.array([0, 2, 1, 1, 0])
+    onehot = np.eye(3)[labels]
+    reference = (probs - onehot) / 5
+    hint = only(diagnose_pair(probs / 5, reference, batch_size=5))
+    assert hint.kind == "offset" and hint.evidence["offset"] == pytest.approx(0.2)
+    assert "columns [0, 2, 1, 1, 0]" in hint.message and "1/N with N = 5" in hint.message
+
+
+def test_bias_gradient_summed_over_the_wrong_axis():
+    g = np.random.default_rng(23).normal(size=(4, 4))  # square: no shape error to catch it
+    hint = only(diagnose_pair(g.sum(axis=1), g.sum(axis=0), role="weight_grad", grad_out=g))
+    assert hint.kind == "wrong_axis" and "sum(axis=1)" in hint.message
+
+
+def test_weight_not_transposed_in_input_gradient():
+    rng = np.random.default_rng(24)
+    W = rng.normal(size=(3, 3))
+    u = rng.normal(size=(5, 3))
+    hint = only(diagnose_pair(u @ W, u @ W.T, role="input_grad", weight=W))
+    assert hint.kind == "transpose" and "not transposed" in hint.message
