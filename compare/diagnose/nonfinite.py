@@ -41,23 +41,46 @@ def detect_nonfinite(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     msg = f"{describe_nonfinite(arr)} on {side} ({int(bad.sum())} of {a.size} elements{at})."
     evidence = {"side": side, "count": int(bad.sum()),
                 "positions": [list(p) for p in positions]}
-    x = ctx.layer_input
-    if x is not None and x.size:
-        x64 = x.astype(np.float64)
-        finite_x = x64[np.isfinite(x64)]
-        lo, hi = (float(finite_x.min()), float(finite_x.max())) if finite_x.size else \
-            (float("nan"), float("nan"))
-        evidence["input_range"] = [lo, hi]
-        msg += f" The layer's input ranges over [{fmt(lo)}, {fmt(hi)}]"
-        if x.shape == a.shape:
-            vals = [float(x64[p]) for p in positions]
-            evidence["inputs_there"] = vals
-            msg += "; at those positions it is " + ", ".join(fmt(v) for v in vals)
-        msg += "."
-        limit = exp_overflow_threshold(x.dtype if np.issubdtype(x.dtype, np.floating)
-                                       else np.float64)
-        if finite_x.size and max(abs(lo), abs(hi)) > limit:
-            msg += (f" Inputs beyond +-{limit:.2f} overflow exp() in {x.dtype}: a formula "
-                    "like 1 / (1 + exp(-x)) or exp(x) / sum(exp(x)) needs the stable form "
-                    "(shift by the max, or split by sign).")
+    msg += _input_story(ctx.layer_input, positions if ctx.layer_input is not None
+                        and ctx.layer_input.shape == a.shape else None, evidence)
     return Hint("nonfinite", ctx.name, msg, evidence)
+
+
+def _input_story(x, positions, evidence: dict) -> str:
+    """Where the layer's input lies, and whether it overflows exp(); fills ``evidence``."""
+    if x is None or not x.size:
+        return ""
+    x64 = x.astype(np.float64)
+    finite_x = x64[np.isfinite(x64)]
+    lo, hi = (float(finite_x.min()), float(finite_x.max())) if finite_x.size else \
+        (float("nan"), float("nan"))
+    evidence["input_range"] = [lo, hi]
+    text = f" The layer's input ranges over [{fmt(lo)}, {fmt(hi)}]"
+    if positions is not None:
+        vals = [float(x64[p]) for p in positions]
+        evidence["inputs_there"] = vals
+        text += "; at those positions it is " + ", ".join(fmt(v) for v in vals)
+    text += "."
+    limit = exp_overflow_threshold(x.dtype if np.issubdtype(x.dtype, np.floating)
+                                   else np.float64)
+    if finite_x.size and max(abs(lo), abs(hi)) > limit:
+        text += (f" Inputs beyond +-{limit:.2f} overflow exp() in {x.dtype}: a formula "
+                 "like 1 / (1 + exp(-x)), log(1 + exp(x)) or exp(x) / sum(exp(x)) needs the "
+                 "stable form (shift by the max, or split by sign).")
+    return text
+
+
+def nonfinite_error_hint(name: str, message: str, layer_input) -> Hint | None:
+    """A ``nonfinite`` hint for a check that stopped because scratch raised on NaN/inf.
+
+    ``message`` is the error entry's text; only non-finite errors are diagnosed
+    here (``NonFiniteError``, or a message about overflow or NaN).
+    """
+    lowered = message.lower()
+    if not any(word in lowered for word in ("nonfinite", "non-finite", "overflow", "nan")):
+        return None
+    evidence = {"side": "scratch only (raised)", "error": message}
+    msg = (f"scratch stopped with a non-finite value here ({message.strip()}); the reference "
+           "had not failed before this point.")
+    msg += _input_story(layer_input, None, evidence)
+    return Hint("nonfinite", name, msg, evidence)

@@ -76,6 +76,9 @@ def diagnose_pair(a, b, ctx: PairContext | None = None, **context) -> list[Hint]
 
 
 def _finite_parts_match(a, b, rtol, atol) -> bool:
+    """Equal infinities in equal places pass (as in compare); NaN never does."""
+    if np.isnan(a).any():
+        return False
     finite = np.isfinite(a)
     same_inf = np.array_equal(a[np.isinf(a)], b[np.isinf(b)])
     return same_inf and bool(close_mask(a[finite], b[finite], rtol, atol).all())

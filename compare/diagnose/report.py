@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from .hint import Hint, PairContext, allclose
+from .nonfinite import nonfinite_error_hint
 from .pair import diagnose_pair
 from .probe import probe_backward
 
@@ -54,7 +55,13 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
 
 def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]:
     """Hints for one entry of ``report`` (``[]`` when it passed or has no arrays)."""
-    if entry.ok or entry.status in NOT_DIAGNOSABLE:
+    if entry.ok:
+        return []
+    if entry.status == "error":
+        hint = nonfinite_error_hint(entry.name, entry.diff.message, layer_input(report, entry))
+        return [] if hint is None else [rename_sides(hint, report.actual_name,
+                                                     report.expected_name)]
+    if entry.status in NOT_DIAGNOSABLE:
         return []
     a, b = entry.actual, entry.expected
     if a is None or b is None:

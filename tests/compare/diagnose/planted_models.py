@@ -7,8 +7,10 @@ piece, runs ``check_model`` and names the hint kind the report must give.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 import scratch
+import torch_ref
 from compare.model_check import check_model
 
 from .planted_layers import (
@@ -126,6 +128,35 @@ def _net_without_transpose():
     return check_model(net, _x((5, 3), 4), np.array([1, 0, 1, 1, 0]))
 
 
+class CheckedNaiveExp(scratch.Layer):
+    """y = exp(x) that notices its own overflow and raises, as scratch's layers do."""
+
+    def _forward(self, x):
+        with np.errstate(over="ignore"):
+            y = np.exp(x)
+        if not np.all(np.isfinite(y)):
+            raise scratch.NonFiniteError(f"{self.name}: output overflowed to inf")
+        return y
+
+    def _backward(self, grad_out):
+        return grad_out * self._out
+
+
+class _TorchExp(torch.nn.Module):
+    def forward(self, x):
+        return torch.exp(x)
+
+
+def _raised_overflow_case():
+    # replace=True: registering again (a second run in one process) is harmless.
+    torch_ref.register_twin(CheckedNaiveExp, _TorchExp, replace=True,
+                            to_torch=lambda layer, dtype, convert: _TorchExp())
+    x = _x((4, 3), 5)
+    x[2, 0] = 750.0  # exp(750) overflows float64
+    model = scratch.Sequential(CheckedNaiveExp(), scratch.Linear(3, 1, rng=0))
+    return check_model(model, x, _x((4, 1), 6), "mse")
+
+
 def _x(shape, seed=0, dtype=np.float64):
     return np.random.default_rng(2000 + seed).normal(size=shape).astype(dtype)
 
@@ -222,8 +253,9 @@ MODEL_CASES = [
     Case("last sample skipped in a model", "localized",
          lambda: check_model(_mlp(LastSampleSkippedTanh()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("sample 4 of 5",)),
-    Case("BCE-with-logits overflow", "nonfinite", _overflow_case,
-         ("inf", "scratch only", "-900", "overflow exp()")),
+    Case("BCE-with-logits overflow", "nonfinite", _overflow_case, ("-900", "overflow exp()")),
+    Case("exp overflow raised inside a layer", "nonfinite", _raised_overflow_case,
+         ("scratch stopped with a non-finite value", "750", "overflow exp()")),
     Case("sigmoid derivative forgotten", "derivative",
          lambda: check_model(_mlp(SigmoidWithoutDerivative()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("1 (no local derivative)",)),

@@ -211,9 +211,16 @@ def test_nonfinite_side_and_input_range(where):
     assert "overflow exp()" in hint.message and "709.78" in hint.message
 
 
-def test_same_nonfinite_on_both_sides_is_a_match():
+def test_same_infinity_on_both_sides_is_a_match():
     a = np.array([1.0, np.inf, 2.0])
     assert diagnose_pair(a, a.copy()) == []
+
+
+def test_nan_on_both_sides_is_still_reported():
+    a = np.array([1.0, np.nan, 2.0])
+    hint = only(diagnose_pair(a, a.copy(), layer_input=np.array([0.0, 1e3, 1.0])))
+    assert hint.kind == "nonfinite" and hint.evidence["side"] == "both sides"
+    assert hint.evidence["inputs_there"] == [1000.0]
 
 
 def test_float32_rounding_level():
