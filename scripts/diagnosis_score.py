@@ -1,0 +1,169 @@
+"""How often does the report name the right cause? Runs bug catalogues through the checks.
+
+For each planted bug the first hint of its report (``report.hints[0].kind``)
+is compared with the cause the bug's author intended (a set of acceptable
+hint kinds, written down below before looking at the output):
+
+* ``planted``: the diagnosis tests' own catalogue (tests/compare/diagnose),
+  built alongside the detectors -- it shows each signature works, not how
+  general they are;
+* ``broken``: the compare helper's planted bugs (tests/compare/broken.py),
+  written independently of the diagnosis;
+* ``mutants``: the mutation catalogue (compare/mutants), when it is present.
+
+A bug whose honest cause is "the formula is wrong" expects ``unexplained``:
+saying "no known signature fits" is the right answer there.
+
+Usage: python scripts/diagnosis_score.py [planted|broken|mutants ...]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import scratch  # noqa: E402
+from compare import check_model  # noqa: E402
+
+
+def planted_catalogue():
+    from tests.compare.diagnose.planted_layers import CASES
+    from tests.compare.diagnose.planted_models import MODEL_CASES
+
+    for case in CASES + MODEL_CASES:
+        yield case.name, {case.kind}, (lambda c=case: c.run()), case.time_axis
+
+
+def broken_catalogue():
+    """tests/compare/broken.py, each class in a small host like its test."""
+    from tests.compare import broken as b
+
+    def data(seed, batch=5, n_in=3):
+        rng = np.random.default_rng(seed)
+        return rng, rng.normal(size=(batch, n_in))
+
+    def mlp(middle, seed):
+        rng, x = data(seed)
+        model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), middle,
+                                   scratch.Linear(4, 1, rng=rng))
+        return check_model(model, x, rng.normal(size=(5, 1)), "mse")
+
+    def linear(cls, seed, n_out=3):
+        rng, x = data(seed)
+        model = scratch.Sequential(scratch.Linear(3, 3, rng=rng), scratch.Tanh(),
+                                   cls(3, n_out, rng=rng))
+        return check_model(model, x, rng.normal(size=(5, n_out)), "mse")
+
+    def relu_at_zero():
+        rng, x = data(5, n_in=4)
+        x[0, 1] = x[3, 2] = 0.0
+        model = scratch.Sequential(b.ReLUWrongSideOfZero(), scratch.Linear(4, 1, rng=rng))
+        return check_model(model, x, rng.normal(size=(5, 1)), "mse")
+
+    def loss_case(loss, target):
+        rng, x = data(10)
+        model = scratch.Sequential(scratch.Linear(3, 3, rng=rng))
+        return check_model(model, x, target(rng), loss)
+
+    def net_no_transpose():
+        rng, x = data(11)
+        net = scratch.Net(3, 3, rng=rng)
+        net.l1 = b.LinearSigmoidNoTranspose(3, 3, rng=rng)
+        return check_model(net, x, np.array([1, 0, 1, 1, 0]))
+
+    yield "SigmoidMissingDerivative", {"derivative"}, \
+        lambda: mlp(b.SigmoidMissingDerivative(), 0), None
+    yield "LinearTransposedWeightGrad", {"transpose"}, \
+        lambda: linear(b.LinearTransposedWeightGrad, 1), None
+    yield "TanhFlippedSign", {"sign_flip"}, lambda: mlp(b.TanhFlippedSign(), 3), None
+    yield "MSENotDividedByBatch", {"scale"}, \
+        lambda: loss_case(b.MSENotDividedByBatch(), lambda r: r.normal(size=(5, 3))), None
+    yield "ReLUWrongSideOfZero", {"kink"}, relu_at_zero, None
+    yield "LinearAccumulatingGrad", {"accumulated"}, \
+        lambda: linear(b.LinearAccumulatingGrad, 6, n_out=2), None
+    yield "LinearBiasGradMean", {"scale"}, lambda: linear(b.LinearBiasGradMean, 7), None
+    yield "SigmoidCorruptsCache", {"stateful"}, lambda: mlp(b.SigmoidCorruptsCache(), 8), None
+    yield "TanhWrongForward", {"unexplained"}, lambda: mlp(b.TanhWrongForward(), 9), None
+    yield "CrossEntropyNoOneHot", {"offset"}, \
+        lambda: loss_case(b.CrossEntropyNoOneHot(), lambda r: np.array([0, 2, 1, 1, 0])), None
+    yield "LinearSigmoidNoTranspose", {"transpose"}, net_no_transpose, None
+
+
+# The cause each mutant's author describes, as hint kinds (filled from the catalogue's
+# docstrings once it exists; a mutant missing here counts as "wrong cause" if named).
+MUTANT_CAUSES: dict[str, set] = {}
+
+
+def mutants_catalogue():
+    try:
+        from compare.mutants.catalogue import MUTANTS
+    except ImportError:
+        return
+    for m in MUTANTS:
+        yield m.id, MUTANT_CAUSES.get(m.id, set()), (lambda m=m: m.model_case().check()), None
+
+
+RIGHT_UNEXPLAINED = "right, as 'no signature fits'"
+CATALOGUES = {"planted": planted_catalogue, "broken": broken_catalogue,
+              "mutants": mutants_catalogue}
+
+
+def score(name: str) -> Counter:
+    """Run one catalogue; print one line per bug; return the tally."""
+    from compare.diagnose import diagnose
+
+    tally = Counter()
+    for bug, expected, run, time_axis in CATALOGUES[name]():
+        try:
+            report = run()
+        except Exception as err:  # a bug that crashes the check is a result too
+            tally["check raised"] += 1
+            print(f"  {name:8s} {bug:45s} check raised {type(err).__name__}: {err}")
+            continue
+        if report.ok:
+            tally["not caught"] += 1
+            print(f"  {name:8s} {bug:45s} not caught")
+            continue
+        hints = diagnose(report, time_axis=time_axis) if time_axis is not None else report.hints
+        got = hints[0].kind if hints else "(no hint)"
+        if got in expected:
+            verdict = "right cause"
+            if got == "unexplained":
+                tally[RIGHT_UNEXPLAINED] += 1
+        elif got == "unexplained":
+            verdict = "unexplained"
+        else:
+            verdict = "wrong cause"
+        tally[verdict] += 1
+        print(f"  {name:8s} {bug:45s} {verdict:12s} got {got}, expected {sorted(expected)}")
+    return tally
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(CATALOGUES)
+    rows = []
+    for name in names:
+        tally = score(name)
+        total = sum(tally.values())
+        if total == 0:
+            print(f"  {name}: catalogue not available")
+            continue
+        rows.append((name, total, tally))
+    print()
+    print("catalogue  bugs  right cause (of which 'no signature fits')  unexplained  "
+          "wrong cause  not caught  share right")
+    for name, total, t in rows:
+        right = f"{t['right cause']} ({t[RIGHT_UNEXPLAINED]})"
+        print(f"{name:9s}  {total:4d}  {right:40s}  {t['unexplained']:11d}  "
+              f"{t['wrong cause']:11d}  {t['not caught'] + t['check raised']:10d}  "
+              f"{t['right cause'] / total:11.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
