@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
     rows = []
     for name in names:
         tally = score(name)
-        total = sum(tally.values())
+        total = sum(v for k, v in tally.items() if k != RIGHT_UNEXPLAINED)
         if total == 0:
             print(f"  {name}: catalogue not available")
             continue
