@@ -14,14 +14,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from .hint import Hint, PairContext, allclose
+from .context import INPUT_GRAD, PARAM_GRAD, entry_context, layer_input
+from .hint import Hint, allclose
 from .nonfinite import nonfinite_error_hint
 from .pair import diagnose_pair
 from .probe import probe_backward
 
-# compare.report's entry kinds, repeated here so this module imports nothing
-# from compare at import time (compare.report imports diagnose lazily).
-FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD = "forward", "loss", "param_grad", "input_grad"
 NOT_DIAGNOSABLE = ("missing", "error")
 
 
@@ -148,95 +146,3 @@ def _accumulation_hint(report, entry) -> list[Hint]:
                "the previous call (a cache or gradient modified in place).")
     return [Hint("accumulated" if doubled else "stateful", entry.name, msg,
                  {"ratio_to_first": 2.0 if doubled else None})]
-
-
-def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext:
-    """What ``report`` knows about ``entry``'s pair, as a :class:`PairContext`."""
-    role = {FORWARD: "output", LOSS: "loss", PARAM_GRAD: "weight_grad",
-            INPUT_GRAD: "input_grad"}.get(entry.kind, "value")
-    per_sample = entry.kind in (FORWARD, INPUT_GRAD)
-    batch = batch_size(report) if time_axis != 0 else None  # axis 0 is time, not samples
-    return PairContext(
-        name=entry.name, role=role, batch_size=batch,
-        n_reduced=_loss_elements(report, batch) if entry.is_loss or role != "output" else None,
-        layer_input=layer_input(report, entry),
-        grad_out=None if entry.is_loss else grad_out_of(report, entry),
-        layer_output=None if entry.is_loss else _forward_of(report, entry.layer),
-        weight=None if entry.is_loss else _weight_of(report, entry.layer),
-        batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 and time_axis != 0
-        else None,
-        time_axis=time_axis if per_sample else None,
-        rtol=entry.diff.rtol, atol=entry.diff.atol)
-
-
-def batch_size(report) -> int | None:
-    """The batch size: the input's first axis, else the first forward output's."""
-    x = getattr(report, "x", None)
-    if isinstance(x, np.ndarray) and x.ndim >= 1:
-        return int(x.shape[0])
-    for e in report.entries:
-        if e.kind == FORWARD and e.expected is not None and np.ndim(e.expected) >= 1:
-            return int(np.shape(e.expected)[0])
-    return None
-
-
-def _loss_elements(report, batch) -> int | None:
-    """How many elements a mean-reduced loss divides by, when that is not the batch size."""
-    pred = _last_forward(report, before_layer=None)
-    if pred is None or pred.ndim < 2 or pred.size == batch:
-        return None
-    loss_desc = next((e.layer_desc for e in report.entries if e.is_loss), "")
-    # CrossEntropyLoss averages over samples only; the others over every element.
-    return None if "CrossEntropy" in loss_desc else int(pred.size)
-
-
-def layer_input(report, entry) -> np.ndarray | None:
-    """The input of ``entry``'s layer: the model input for layer 0, else the previous output.
-
-    The reference's value is used; at a backward divergence the forward pass
-    matched, so either side would do.
-    """
-    if entry.layer == 0 and not entry.is_loss:
-        x = getattr(report, "x", None)
-        return x if isinstance(x, np.ndarray) else None
-    return _last_forward(report, before_layer=entry.layer)
-
-
-def grad_out_of(report, entry) -> np.ndarray | None:
-    """dL/d(output) handed to ``entry``'s layer: the next stage's dL/dinput (reference side),
-    or the upstream the check gave the top layer (``report.upstream``)."""
-    above = [e for e in report.entries if e.kind == INPUT_GRAD and e.layer == entry.layer + 1]
-    if above:
-        value = above[0].expected
-    elif entry.layer == max(e.layer for e in report.entries):
-        value = getattr(report, "upstream", None)
-    else:
-        value = None
-    return value if isinstance(value, np.ndarray) else None
-
-
-def _forward_of(report, layer: int) -> np.ndarray | None:
-    outs = [e for e in report.entries if e.kind == FORWARD and not e.is_loss
-            and e.layer == layer]
-    value = outs[0].expected if outs else None
-    return value if isinstance(value, np.ndarray) else None
-
-
-def _weight_of(report, layer: int) -> np.ndarray | None:
-    """The layer's 2-D weight ``W`` (scratch layout (in, out)), if the report keeps the layer."""
-    layers = getattr(report, "layers", None)
-    if not layers or layer >= len(layers):
-        return None
-    obj = layers[layer]
-    params = getattr(obj, "params", None)
-    w = params.get("W") if isinstance(params, dict) else getattr(obj, "W", None)
-    return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
-
-
-def _last_forward(report, before_layer) -> np.ndarray | None:
-    outs = [e for e in report.entries if e.kind == FORWARD and not e.is_loss
-            and (before_layer is None or e.layer < before_layer)]
-    if not outs:
-        return None
-    value = max(outs, key=lambda e: e.layer).expected
-    return value if isinstance(value, np.ndarray) else None
