@@ -11,8 +11,9 @@ hint kinds, written down below before looking at the output):
   written independently of the diagnosis;
 * ``mutants``: the mutation catalogue (compare/mutants), when it is present.
 
-A bug whose honest cause is "the formula is wrong" expects ``unexplained``:
-saying "no known signature fits" is the right answer there.
+A bug with no detector for its cause (a wrong formula, a gradient routed to
+the wrong element) expects nothing: "no known signature fits" is then the
+honest answer, counted as ``unexplained``, not as a right cause.
 
 Usage: python scripts/diagnosis_score.py [planted|broken|mutants ...]
 """
@@ -88,10 +89,56 @@ def broken_catalogue():
         lambda: linear(b.LinearAccumulatingGrad, 6, n_out=2), None
     yield "LinearBiasGradMean", {"scale"}, lambda: linear(b.LinearBiasGradMean, 7), None
     yield "SigmoidCorruptsCache", {"stateful"}, lambda: mlp(b.SigmoidCorruptsCache(), 8), None
-    yield "TanhWrongForward", {"unexplained"}, lambda: mlp(b.TanhWrongForward(), 9), None
+    yield "TanhWrongForward", set(), lambda: mlp(b.TanhWrongForward(), 9), None
     yield "CrossEntropyNoOneHot", {"offset"}, \
         lambda: loss_case(b.CrossEntropyNoOneHot(), lambda r: np.array([0, 2, 1, 1, 0])), None
     yield "LinearSigmoidNoTranspose", {"transpose"}, net_no_transpose, None
+
+
+def conv_catalogue():
+    """tests/scratch/broken_conv_layers.py, hosted as in tests/compare/test_check_model_conv.py."""
+    from tests.scratch import broken_conv_layers as bc
+
+    def cnn(rng, conv1=scratch.Conv2d, conv2=scratch.Conv2d, pool=scratch.MaxPool2d):
+        return scratch.Sequential(
+            conv1(2, 3, (3, 2), stride=1, padding=1, rng=rng), scratch.ReLU(), pool(2, 1),
+            conv2(3, 2, 3, stride=2, padding=(1, 0), rng=rng), scratch.Tanh(),
+            scratch.Flatten(), scratch.Linear(2 * 3 * 2, 3, rng=rng))
+
+    def run_cnn(seed=1, zero_channel=False, **kwargs):
+        rng = np.random.default_rng(seed)
+        model = cnn(rng, **kwargs)
+        if zero_channel:  # exact ties in every pooling window of channel 1
+            model[0].params["W"][1] = 0
+            model[0].params["b"][1] = 0
+        x = rng.normal(size=(4, 2, 7, 6))
+        return check_model(model, x, rng.integers(0, 3, 4), "cross_entropy")
+
+    def run_rnn(**kwargs):
+        rng = np.random.default_rng(3)
+        model = scratch.Sequential(kwargs.get("rnn1", scratch.RNN)(3, 4, rng=rng),
+                                   kwargs.get("rnn2", scratch.RNN)(4, 2, rng=rng),
+                                   scratch.Flatten(), scratch.Linear(2 * 5, 3, rng=rng))
+        x = rng.normal(size=(3, 5, 3))
+        return check_model(model, x, rng.integers(0, 3, 3), "cross_entropy")
+
+    yield "ConvKernelNotFlipped (conv1)", {"flip"}, \
+        lambda: run_cnn(conv1=bc.ConvKernelNotFlipped), None
+    yield "ConvKernelNotFlipped (conv2)", {"flip"}, \
+        lambda: run_cnn(conv2=bc.ConvKernelNotFlipped), None
+    yield "ConvChannelsReshapedNotTransposed", {"reshape"}, \
+        lambda: run_cnn(conv2=bc.ConvChannelsReshapedNotTransposed), None
+    yield "ConvWeightGradTransposed (conv1)", {"reshape", "permutation"}, \
+        lambda: run_cnn(conv1=bc.ConvWeightGradTransposed), None
+    yield "ConvWeightGradTransposed (conv2)", {"reshape", "permutation"}, \
+        lambda: run_cnn(conv2=bc.ConvWeightGradTransposed), None
+    yield "PoolGradToWindowCorner", set(), lambda: run_cnn(pool=bc.PoolGradToWindowCorner), None
+    yield "PoolTiesToLastMaximum", {"kink"}, \
+        lambda: run_cnn(seed=2, zero_channel=True, pool=bc.PoolTiesToLastMaximum), None
+    yield "RNNOneStepShort (rnn1)", {"localized"}, \
+        lambda: run_rnn(rnn1=bc.RNNOneStepShort), None
+    yield "RNNOneStepShort (rnn2)", {"localized"}, \
+        lambda: run_rnn(rnn2=bc.RNNOneStepShort), None
 
 
 # The cause each mutant's author describes, as hint kinds (filled from the catalogue's
@@ -109,7 +156,7 @@ def mutants_catalogue():
 
 
 RIGHT_UNEXPLAINED = "right, as 'no signature fits'"
-CATALOGUES = {"planted": planted_catalogue, "broken": broken_catalogue,
+CATALOGUES = {"planted": planted_catalogue, "broken": broken_catalogue, "conv": conv_catalogue,
               "mutants": mutants_catalogue}
 
 

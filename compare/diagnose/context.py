@@ -22,6 +22,8 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
     role = {FORWARD: "output", LOSS: "loss", PARAM_GRAD: "weight_grad",
             INPUT_GRAD: "input_grad"}.get(entry.kind, "value")
     per_sample = entry.kind in (FORWARD, INPUT_GRAD)
+    if time_axis is None and not entry.is_loss:
+        time_axis = layer_time_axis(report, entry.layer)
     batch = batch_size(report) if time_axis != 0 else None  # axis 0 is time, not samples
     return PairContext(
         name=entry.name, role=role, batch_size=batch,
@@ -34,6 +36,21 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
         else None,
         time_axis=time_axis if per_sample else None,
         rtol=entry.diff.rtol, atol=entry.diff.atol)
+
+
+def layer_time_axis(report, layer: int) -> int | None:
+    """The time axis of a sequence layer's arrays: its ``time_axis`` attribute, or 1 for
+    scratch's batch-first RNN; None for other layers."""
+    layers = getattr(report, "layers", None)
+    if not layers or layer >= len(layers):
+        return None
+    obj = layers[layer]
+    axis = getattr(obj, "time_axis", None)
+    if isinstance(axis, int):
+        return axis
+    import scratch
+    rnn = getattr(scratch, "RNN", None)
+    return 1 if rnn is not None and isinstance(obj, rnn) else None
 
 
 def batch_size(report) -> int | None:

@@ -41,8 +41,9 @@ def detect_kink(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     msg = (f"the {n_diff} differing elements all sit where the layer's input is at a kink "
            f"({kinks}): {'; '.join(shown)}{more}. The other {a.size - n_diff} elements agree"
            f"{'' if n_kink == n_diff else f' (including {n_kink - n_diff} other kink points)'}"
-           ". This is the derivative convention at the kink (torch takes 0 for ReLU and "
-           "step at 0), not a wrong formula.")
+           ". This is the derivative convention at a non-differentiable point (torch: "
+           "ReLU'(0) = 0, step' = 0, a tied maximum takes the gradient at its first "
+           "position), not a wrong formula.")
     return Hint("kink", ctx.name, msg, {
         "positions": [list(p) for p in list_positions(differ, 50)],
         "inputs": [float(x[p]) for p in list_positions(differ, 50)],

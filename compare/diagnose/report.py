@@ -17,6 +17,7 @@ import numpy as np
 from .context import INPUT_GRAD, PARAM_GRAD, entry_context, layer_input
 from .hint import Hint, allclose
 from .nonfinite import nonfinite_error_hint
+from .operands import detect_weight_form
 from .pair import diagnose_pair
 from .probe import probe_backward
 
@@ -64,8 +65,16 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
     a, b = entry.actual, entry.expected
     if a is None or b is None:
         return []
-    hints = _poison_hint(report, entry) or _accumulation_hint(report, entry) or diagnose_pair(
-        a, b, entry_context(report, entry, time_axis=time_axis))
+    ctx = entry_context(report, entry, time_axis=time_axis)
+    hints = _poison_hint(report, entry) or _accumulation_hint(report, entry) or \
+        diagnose_pair(a, b, ctx)
+    if [h.kind for h in hints] == ["unexplained"] and ctx.role == "input_grad":
+        # Costs a twin build and a backward per candidate, so only when nothing else fit.
+        layers = getattr(report, "layers", None) or []
+        if entry.layer < len(layers):
+            found = detect_weight_form(layers[entry.layer], a, ctx.layer_input, ctx.grad_out,
+                                       entry.name, entry.diff.rtol, entry.diff.atol)
+            hints = [found] if found is not None else hints
     return [rename_sides(h, report.actual_name, report.expected_name) for h in hints]
 
 
@@ -76,7 +85,9 @@ def rename_sides(hint: Hint, actual_name: str, expected_name: str) -> Hint:
         msg = re.sub(r"\bthe reference\b", expected_name, msg)
         msg = re.sub(r"\breference\b", expected_name, msg)
     if actual_name != "scratch":
-        msg = re.sub(r"\bscratch\b", actual_name, msg)
+        # check_layer calls its side "layer": "the layer equals ..." reads as meant.
+        name = "the layer" if actual_name == "layer" else actual_name
+        msg = re.sub(r"\bscratch\b", name, msg)
     return replace(hint, message=msg)
 
 

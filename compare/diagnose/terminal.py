@@ -21,7 +21,7 @@ def hint_lines(hints, width: int = 100) -> list[str]:
         return []
     lines = ["", HINTS_HEADING]
     for h in hints:
-        head = f"  - {h.where} [{h.kind}]: " if h.where else f"  - [{h.kind}]: "
+        head = f"  - [{h.kind}] {h.where}: " if h.where else f"  - [{h.kind}] "
         body = textwrap.wrap(head + h.message, width=width, subsequent_indent="      ")
         lines += body
     return lines

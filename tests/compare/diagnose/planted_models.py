@@ -157,6 +157,32 @@ def _raised_overflow_case():
     return check_model(model, x, _x((4, 1), 6), "mse")
 
 
+class RNNSkippingFirstStep(scratch.RNN):
+    """BPTT visits steps T-1 .. 1: range(steps - 1, 0, -1) stops one short."""
+
+    def _steps_backward(self, steps):
+        return range(steps - 1, 0, -1)
+
+
+def _rnn_case():
+    rng = np.random.default_rng(7)
+    model = scratch.Sequential(RNNSkippingFirstStep(3, 4, rng=rng), scratch.Flatten(),
+                               scratch.Linear(4 * 5, 2, rng=rng))
+    return check_model(model, rng.normal(size=(3, 5, 3)), rng.integers(0, 2, 3),
+                       "cross_entropy")
+
+
+def _conv_case():
+    from tests.scratch.broken_conv_layers import ConvKernelNotFlipped
+
+    rng = np.random.default_rng(8)
+    model = scratch.Sequential(scratch.Conv2d(2, 3, 3, padding=1, rng=rng), scratch.Tanh(),
+                               ConvKernelNotFlipped(3, 2, (3, 2), stride=2, rng=rng),
+                               scratch.Flatten(), scratch.Linear(2 * 3 * 3, 2, rng=rng))
+    return check_model(model, rng.normal(size=(2, 2, 7, 7)), rng.integers(0, 2, 2),
+                       "cross_entropy")
+
+
 def _x(shape, seed=0, dtype=np.float64):
     return np.random.default_rng(2000 + seed).normal(size=shape).astype(dtype)
 
@@ -275,6 +301,9 @@ MODEL_CASES = [
     Case("cache scaled in place", "stateful",
          lambda: check_model(_mlp(TanhScalingItsCache()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("second identical call",)),
+    Case("RNN backward skips step 0", "localized", _rnn_case,
+         ("time step 0 of 5", "first one")),
+    Case("conv kernel not flipped in dL/dx", "flip", _conv_case, ("kernel not flipped",)),
     Case("float32 rounding, confirmed in float64", "float32_rounding", _float32_case,
          ("confirmed float32 rounding",)),
 ]
