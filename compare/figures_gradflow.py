@@ -62,15 +62,29 @@ def _rel_diff(a, b) -> float:
     return diff / scale if scale > 0 else (0.0 if diff == 0 else float("inf"))
 
 
+def judged_run(report):
+    """The run to plot: a report joining several runs (``report.parts``, compare's probes)
+    is plotted from the run where the sides part, else from the first (the judged) run."""
+    parts = getattr(report, "parts", None)
+    if not parts:
+        return report
+    div = report.first_divergence
+    for part in parts:
+        if div is not None and any(e is div.entry for e in part.entries):
+            return judged_run(part)
+    return judged_run(parts[0])
+
+
 def gradient_flow(report) -> list[FlowPoint]:
     """The gradient norms of ``report``, in forward order (input side first).
 
     Parameter gradients are labelled by parameter name; dL/dinput of each
     layer by ``"dL/dinput <layer>"``. The loss's own dL/dpred is left out:
-    it is one array, not a layer's.
+    it is one array, not a layer's. Of a report joining several runs, one run
+    is plotted (see :func:`judged_run`).
     """
     points = []
-    for e in report.entries:
+    for e in judged_run(report).entries:
         if e.kind not in (PARAM_GRAD, INPUT_GRAD) or e.is_loss:
             continue
         label = e.param if e.kind == PARAM_GRAD and e.param else f"{e.label} {e.layer}"

@@ -83,7 +83,15 @@ def layer_input(report, entry) -> np.ndarray | None:
     if entry.layer == 0 and not entry.is_loss:
         x = getattr(report, "x", None)
         return x if isinstance(x, np.ndarray) else None
+    if entry.is_loss and not _judged_loss_stage(report, entry):
+        return None  # e.g. a probe of the loss at extreme predictions: its input is not kept
     return _last_forward(report, before_layer=entry.layer)
+
+
+def _judged_loss_stage(report, entry) -> bool:
+    """Whether a loss-stage entry belongs to the judged run (same stage as its loss value)."""
+    judged = [e for e in report.entries if e.kind == LOSS]
+    return bool(judged) and entry.layer_desc == judged[0].layer_desc
 
 
 def grad_out_of(report, entry) -> np.ndarray | None:

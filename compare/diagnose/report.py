@@ -47,9 +47,22 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
     focus = list(div.entries) if div is not None else list(report.failures)
     hints = []
     for entry in focus:
-        hints += diagnose_entry(report, entry, time_axis=time_axis)
+        hints += diagnose_entry(run_of(report, entry), entry, time_axis=time_axis)
     specific = [h for h in hints if h.kind != "unexplained"]
     return specific or hints[:1]
+
+
+def run_of(report, entry):
+    """The (sub-)report whose run produced ``entry``.
+
+    A report that joins several runs (compare's probes add a run with zeroed
+    units) lists them in ``report.parts``; context such as the layer's input
+    must come from the same run as the entry.
+    """
+    for part in getattr(report, "parts", None) or []:
+        if any(e is entry for e in part.entries):
+            return run_of(part, entry)
+    return report
 
 
 def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]:

@@ -16,7 +16,7 @@ def test_plot_writes_png_and_returns_norms(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     by_label = {p.label: p for p in points}
     assert set(by_label) == {"W", "b", "dL/dinput 0"}
-    w = report.entry("dL/dW")
+    w = report.entry("layer 0 (Linear(3, 2)) dL/dW")  # the judged run, not the zeros probe
     # Expected norm computed independently of the plotting code, from torch's array.
     assert by_label["W"].expected_norm == np.sqrt((w.expected ** 2).sum())
     assert all(p.ok for p in points)
