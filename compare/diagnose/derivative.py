@@ -35,6 +35,12 @@ def detect_local_derivative(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     # Relative to the derivative's scale: the division leaves no absolute tolerance.
     scale = max(float(np.max(np.abs(local_b))), 1e-300)
     tol = max(rtol, 1e-9) * 10
+    if np.allclose(a.astype(np.float64)[use], local_b, rtol=tol, atol=tol * scale):
+        msg = (f"scratch's dL/dx equals the reference's local derivative dL/dx / dL/dy itself "
+               f"at all {int(use.sum())} positions where dL/dy is not tiny: the upstream "
+               "gradient dL/dy is never multiplied in (the layer returns f'(x) alone).")
+        return Hint("derivative", ctx.name, msg, {"form": "upstream ignored",
+                                                  "elements": int(use.sum())})
     for form in candidate_forms(ctx):
         values = form.values[use]
         if np.allclose(values, local_b, rtol=tol, atol=tol * scale):

@@ -22,8 +22,10 @@ DEFAULT_TOLERANCES = {
 # Every kind a hint can have, most specific first; ``unexplained`` is the
 # plain "no known signature fits".
 KINDS = (
-    "nonfinite", "zeros", "never_written", "accumulated", "stateful", "scale", "sign_flip",
-    "transpose", "permutation", "reshape", "flip", "shift", "wrong_axis", "derivative",
+    "nonfinite", "inplace", "zeros", "never_written", "accumulated", "stateful", "scale",
+    "sign_flip",
+    "transpose", "permutation", "reshape", "flip", "shift", "wrong_axis", "operand",
+    "derivative",
     "offset", "kink", "localized", "float32_rounding", "float32_cast", "unexplained",
 )
 

@@ -63,8 +63,13 @@ def _one_slice_hint(a, b, differ, ax, i, ctx) -> Hint:
                                   "hidden state or input it reads)")
     elif ax == ctx.batch_axis:
         what, why = "sample", "an indexing bug (one sample treated differently, e.g. [0] for [:])"
+    elif ctx.role == "weight_grad" and a.ndim == 2:
+        what = "row" if ax == 0 else "column"
+        why = (f"whatever is wrong involves only {'input feature' if ax == 0 else 'output unit'} "
+               f"{i} (the rows of dL/dW follow the inputs, the columns the outputs)")
+        edge = ""
     else:
-        what, why = f"index along axis {ax}", "an indexing bug in that slice"
+        what, why = f"index along axis {ax}", "look for what treats that slice differently"
     msg = (f"the disagreement is confined to {what} {i} of {n} ({int(differ.sum())} "
            f"elements, largest difference {worst:.3g}); every other {what} agrees: {why}."
            f"{edge}")

@@ -11,7 +11,12 @@ from .layout import detect_flip, detect_permutation, detect_shift
 from .localized import detect_localized
 from .nonfinite import detect_nonfinite
 from .offset import detect_offset
-from .products import detect_weight_not_transposed, detect_wrong_axis
+from .products import (
+    detect_fused_derivative,
+    detect_weight_grad_operand,
+    detect_weight_not_transposed,
+    detect_wrong_axis,
+)
 from .rounding import detect_rounding
 from .scale import detect_scale
 from .zeros import detect_never_written, detect_zeros
@@ -29,7 +34,9 @@ DETECTORS = (
     detect_shift,
     detect_wrong_axis,
     detect_weight_not_transposed,
+    detect_weight_grad_operand,
     detect_local_derivative,
+    detect_fused_derivative,
     detect_offset,
     detect_kink,
     detect_localized,

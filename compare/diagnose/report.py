@@ -15,8 +15,8 @@ from dataclasses import replace
 import numpy as np
 
 from .context import INPUT_GRAD, PARAM_GRAD, entry_context, layer_input
+from .errors import error_hint
 from .hint import Hint, allclose
-from .nonfinite import nonfinite_error_hint
 from .operands import detect_weight_form
 from .pair import diagnose_pair
 from .probe import probe_backward
@@ -70,7 +70,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
     if entry.ok:
         return []
     if entry.status == "error":
-        hint = nonfinite_error_hint(entry.name, entry.diff.message, layer_input(report, entry))
+        hint = error_hint(entry.name, entry.diff.message, layer_input(report, entry))
         return [] if hint is None else [rename_sides(hint, report.actual_name,
                                                      report.expected_name)]
     if entry.status in NOT_DIAGNOSABLE:
