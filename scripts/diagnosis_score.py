@@ -36,7 +36,11 @@ def planted_catalogue():
     from tests.compare.diagnose.planted_layers import CASES
     from tests.compare.diagnose.planted_models import MODEL_CASES
 
+    import importlib.util
+
     for case in CASES + MODEL_CASES:
+        if case.requires and importlib.util.find_spec(case.requires) is None:
+            continue  # that check is not in this checkout yet
         yield case.name, {case.kind}, (lambda c=case: c.run()), case.time_axis
 
 

@@ -28,6 +28,7 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
     return PairContext(
         name=entry.name, role=role, batch_size=batch,
         n_reduced=_loss_elements(report, batch) if entry.is_loss or role != "output" else None,
+        n_features=_prediction_width(report) if entry.is_loss else None,
         layer_input=layer_input(report, entry),
         grad_out=None if entry.is_loss else grad_out_of(report, entry),
         layer_output=None if entry.is_loss else _forward_of(report, entry.layer),
@@ -72,6 +73,11 @@ def _loss_elements(report, batch) -> int | None:
     loss_desc = next((e.layer_desc for e in report.entries if e.is_loss), "")
     # CrossEntropyLoss averages over samples only; the others over every element.
     return None if "CrossEntropy" in loss_desc else int(pred.size)
+
+
+def _prediction_width(report) -> int | None:
+    pred = _last_forward(report, before_layer=None)
+    return int(pred.shape[-1]) if pred is not None and pred.ndim >= 2 else None
 
 
 def layer_input(report, entry) -> np.ndarray | None:

@@ -14,9 +14,8 @@ def error_hint(name: str, message: str, layer_input) -> Hint | None:
     array (compare's "input unchanged by forward" check).
     """
     if "in place" in message and "input" in message:
-        msg = (f"{message.strip()}. Writing into the input (np.maximum(x, 0, out=x), x *= ..., "
-               "np.tanh(x, out=x)) also rewrites whatever else holds that array: the caller's "
-               "data, and the output the layer below cached for its own backward, whose "
-               "gradient is then computed from the wrong values. Compute into a new array.")
+        msg = (f"{message.strip()}. An in-place write (np.maximum(x, 0, out=x), x *= ..., "
+               "np.tanh(x, out=x)) leaves the layer below computing its gradient from the "
+               "overwritten values; compute into a new array.")
         return Hint("inplace", name, msg, {"error": message})
     return nonfinite_error_hint(name, message, layer_input)

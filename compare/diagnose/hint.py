@@ -80,6 +80,9 @@ class PairContext:
     n_reduced : int, optional
         Number of elements the loss averages over when that differs from the
         batch size (MSE and BCE average over every element).
+    n_features : int, optional
+        For the loss stage: the prediction's last axis (classes or outputs), to
+        recognise "divided by every element" where "divided by the batch" belongs.
     layer_input : np.ndarray, optional
         The input of the layer this array belongs to. When it has the array's
         shape (element-wise layers) it locates kinks and overflowing inputs.
@@ -107,6 +110,7 @@ class PairContext:
     role: str = "value"
     batch_size: int | None = None
     n_reduced: int | None = None
+    n_features: int | None = None
     layer_input: np.ndarray | None = None
     batch_axis: int | None = None
     time_axis: int | None = None

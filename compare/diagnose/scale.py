@@ -29,6 +29,10 @@ _WHY = {
     "M": "scratch sums where the reference averages over all {m} elements: a missing mean",
     "1/M": "scratch averages over all {m} elements where the reference does not, or "
            "averages twice (an extra mean)",
+    "C": "scratch divides by the batch where the reference divides by every element "
+         "(batch x {c}), or forgets a division by the {c} features",
+    "1/C": "scratch divides by every element (batch x {c}) where the reference divides by "
+           "the batch only -- a mean over all elements where the loss averages per sample",
     "2": "the 2 from differentiating a square when the reference's loss carries a 1/2 "
          "(or scratch's does not), or a gradient added twice (backward accumulated "
          "without zeroing)",
@@ -47,6 +51,9 @@ def _named_factors(ctx: PairContext) -> list[tuple[float, list[str]]]:
         bases += [(float(n), ["N"]), (1.0 / n, ["1/N"])]
     if m and m > 1 and m != n:
         bases += [(float(m), ["M"]), (1.0 / m, ["1/M"])]
+    c = ctx.n_features
+    if c and c > 1 and c not in (n, m):
+        bases += [(float(c), ["C"]), (1.0 / c, ["1/C"])]
     twos = [(1.0, []), (2.0, ["2"]), (0.5, ["1/2"])]
     signs = [(1.0, []), (-1.0, ["-1"])]
     out = []
@@ -57,8 +64,7 @@ def _named_factors(ctx: PairContext) -> list[tuple[float, list[str]]]:
 
 
 def _explain(parts: list[str], ctx: PairContext) -> str:
-    m = ctx.n_reduced
-    reasons = [_WHY[p].format(m=m) for p in parts]
+    reasons = [_WHY[p].format(m=ctx.n_reduced, c=ctx.n_features) for p in parts]
     return "; ".join(reasons)
 
 
@@ -122,4 +128,6 @@ def _factor_name(part: str, ctx: PairContext) -> str:
             "1/N": f"1/N with N = {ctx.batch_size} the batch size",
             "M": f"M = {ctx.n_reduced}, the number of elements the loss averages over",
             "1/M": f"1/M with M = {ctx.n_reduced} the elements the loss averages over",
+            "C": f"C = {ctx.n_features}, the prediction's last axis (classes/outputs)",
+            "1/C": f"1/C with C = {ctx.n_features}, the prediction's last axis",
             "2": "2", "1/2": "1/2", "-1": "-1 (a sign flip)"}[part]

@@ -156,6 +156,7 @@ class Case:
     run: object
     words: tuple = field(default=())  # phrases the hint's message must contain
     time_axis: int | None = None
+    requires: str | None = None  # a module the check needs (a compare feature still to merge)
 
 
 def _x(shape, seed=0, dtype=np.float64):

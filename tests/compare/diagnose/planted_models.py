@@ -183,6 +183,29 @@ def _conv_case():
                        "cross_entropy")
 
 
+class TanhInPlace(scratch.Tanh):
+    """np.tanh(x, out=x): overwrites the output the sigmoid below cached for its backward."""
+
+    def _forward(self, x):
+        return np.tanh(x, out=x)
+
+
+class LinearSigmoidForgetsSigmoid(scratch.LinearSigmoid):
+    """W_grad = x.T @ g and dL/dx = g @ W.T, as if there were no sigmoid."""
+
+    def _backward(self, grad_out):
+        np.matmul(self._x.T, grad_out, out=self.grads["W"])
+        return grad_out @ self.params["W"].T
+
+
+def _lecture_net_without_sigmoid_derivative():
+    net = scratch.Net(3, 4, rng=9)
+    broken = LinearSigmoidForgetsSigmoid(4, 1, rng=10)
+    broken.name = net.l2.name
+    net.l2 = broken
+    return check_model(net, _x((5, 3), 7), np.array([1, 0, 0, 1, 1]))
+
+
 def _x(shape, seed=0, dtype=np.float64):
     return np.random.default_rng(2000 + seed).normal(size=shape).astype(dtype)
 
@@ -304,6 +327,13 @@ MODEL_CASES = [
     Case("RNN backward skips step 0", "localized", _rnn_case,
          ("time step 0 of 5", "first one")),
     Case("conv kernel not flipped in dL/dx", "flip", _conv_case, ("kernel not flipped",)),
+    Case("forward writes into its input", "inplace",
+         lambda: check_model(scratch.Sequential(scratch.Linear(3, 4, rng=0), scratch.Sigmoid(),
+                                                TanhInPlace(), scratch.Linear(4, 1, rng=1)),
+                             _x((5, 3)), _x((5, 1), 9), "mse"), ("in place",),
+         requires="compare.probes"),  # check_model's "input unchanged by forward" check
+    Case("fused layer forgets its sigmoid (lecture Net)", "derivative",
+         _lecture_net_without_sigmoid_derivative, ("no activation derivative",)),
     Case("float32 rounding, confirmed in float64", "float32_rounding", _float32_case,
          ("confirmed float32 rounding",)),
 ]

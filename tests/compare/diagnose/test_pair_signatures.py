@@ -298,3 +298,47 @@ def test_weight_not_transposed_in_input_gradient():
     u = rng.normal(size=(5, 3))
     hint = only(diagnose_pair(u @ W, u @ W.T, role="input_grad", weight=W))
     assert hint.kind == "transpose" and "not transposed" in hint.message
+
+
+def test_upstream_gradient_not_multiplied_in():
+    rng = np.random.default_rng(25)
+    x = rng.normal(size=(4, 3))
+    y, g = _sigmoid(x), rng.normal(size=(4, 3))
+    hint = only(diagnose_pair(y * (1 - y), g * y * (1 - y), role="input_grad", grad_out=g,
+                              layer_input=x, layer_output=y))
+    assert hint.kind == "derivative" and hint.evidence["form"] == "upstream ignored"
+
+
+@pytest.mark.parametrize("role", ["weight_grad", "input_grad"])
+def test_fused_layer_without_its_activation_derivative(role):
+    rng = np.random.default_rng(26)
+    x, W, g = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(5, 2))
+    y = _sigmoid(x @ W)
+    local = g * y * (1 - y)
+    right = x.T @ local if role == "weight_grad" else local @ W.T
+    wrong = x.T @ g if role == "weight_grad" else g @ W.T     # the sigmoid forgotten
+    hint = only(diagnose_pair(wrong, right, role=role, weight=W, layer_input=x,
+                              layer_output=y, grad_out=g))
+    assert hint.kind == "derivative" and hint.evidence["form"].startswith("1 (no activation")
+
+
+def test_weight_gradient_from_the_output_instead_of_the_input():
+    rng = np.random.default_rng(27)
+    x, W, g = rng.normal(size=(5, 3)), rng.normal(size=(3, 3)), rng.normal(size=(5, 3))
+    y = x @ W
+    hint = only(diagnose_pair(y.T @ g, x.T @ g, role="weight_grad", layer_input=x,
+                              layer_output=y, grad_out=g))
+    assert hint.kind == "operand" and "output y where its input x belongs" in hint.message
+
+
+def test_bias_gradient_from_the_first_sample():
+    g = np.random.default_rng(28).normal(size=(5, 3))
+    hint = only(diagnose_pair(g[0], g.sum(axis=0), role="weight_grad", grad_out=g))
+    assert hint.kind == "wrong_axis" and "first sample" in hint.message
+
+
+def test_divided_by_every_element_instead_of_the_batch():
+    b = np.random.default_rng(29).normal(size=(6, 4))
+    hint = only(diagnose_pair(b / 4, b, batch_size=6, n_features=4))
+    assert hint.kind == "scale" and hint.evidence["factor"] == ["1/C"]
+    assert "every element" in hint.message

@@ -11,6 +11,8 @@ from .planted_models import MODEL_CASES
 
 @pytest.mark.parametrize("case", MODEL_CASES, ids=[c.name for c in MODEL_CASES])
 def test_planted_model_bug_is_diagnosed(case):
+    if case.requires:
+        pytest.importorskip(case.requires)
     report = case.run()
     assert not report.ok
     hints = report.hints
