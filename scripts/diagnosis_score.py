@@ -33,10 +33,10 @@ from compare import check_model  # noqa: E402
 
 
 def planted_catalogue():
+    import importlib.util
+
     from tests.compare.diagnose.planted_layers import CASES
     from tests.compare.diagnose.planted_models import MODEL_CASES
-
-    import importlib.util
 
     for case in CASES + MODEL_CASES:
         if case.requires and importlib.util.find_spec(case.requires) is None:
