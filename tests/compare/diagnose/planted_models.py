@@ -322,7 +322,8 @@ MODEL_CASES = [
     Case("missing transpose of W in dL/dx (lecture Net)", "transpose", _net_without_transpose,
          ("not transposed",)),
     Case("cache scaled in place", "stateful",
-         lambda: check_model(_mlp(TanhScalingItsCache()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         lambda: check_model(_mlp(TanhScalingItsCache()), _x((5, 3)), _x((5, 1), 9), "mse",
+                             backward_twice=True),  # only a second backward shows it
          ("second identical call",)),
     Case("RNN backward skips step 0", "localized", _rnn_case,
          ("time step 0 of 5", "first one")),
