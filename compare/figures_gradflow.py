@@ -63,16 +63,11 @@ def _rel_diff(a, b) -> float:
 
 
 def judged_run(report):
-    """The run to plot: a report joining several runs (``report.parts``, compare's probes)
-    is plotted from the run where the sides part, else from the first (the judged) run."""
-    parts = getattr(report, "parts", None)
-    if not parts:
-        return report
+    """The run to plot: where the sides part (the run that produced the first divergence,
+    see ``entry.source_report``), else the report itself."""
     div = report.first_divergence
-    for part in parts:
-        if div is not None and any(e is div.entry for e in part.entries):
-            return judged_run(part)
-    return judged_run(parts[0])
+    source = None if div is None else getattr(div.entry, "source_report", None)
+    return report if source is None else source
 
 
 def gradient_flow(report) -> list[FlowPoint]:

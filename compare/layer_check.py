@@ -121,8 +121,10 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
     report_args["notes"] += poison_notes(entries)
     report = Report(title, entries, **report_args)
-    # What compare.diagnose reads besides the entries:
+    # What compare.diagnose reads besides the entries (see check_model):
     report.x, report.layers, report.upstream = x, [layer], g
+    for e in entries:
+        e.source_report = report
     report.first_backward = first if backward_twice else None
     return report
 

@@ -117,9 +117,12 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     report = Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
                     expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
                     notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
-    # What compare.diagnose reads besides the entries:
+    # What compare.diagnose reads besides the entries; each entry keeps its run's
+    # report, which stays valid when reports are joined into bigger ones.
     report.x, report.first_backward, report.layers = x, rec.first, layers
     report.upstream = rec.top_grad
+    for e in entries:
+        e.source_report = report
     if rerun_float64 and not report.ok and model_dtype == np.float32:
         from .diagnose.rerun import attach_float64_rerun
         attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,

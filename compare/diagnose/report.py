@@ -53,16 +53,14 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
 
 
 def run_of(report, entry):
-    """The (sub-)report whose run produced ``entry``.
+    """The report of the run that produced ``entry``.
 
-    A report that joins several runs (compare's probes add a run with zeroed
-    units) lists them in ``report.parts``; context such as the layer's input
-    must come from the same run as the entry.
+    The checks record it on each entry (``entry.source_report``): when compare
+    joins several runs into one report (its probes add runs), context such as
+    the layer's input must still come from the entry's own run.
     """
-    for part in getattr(report, "parts", None) or []:
-        if any(e is entry for e in part.entries):
-            return run_of(part, entry)
-    return report
+    source = getattr(entry, "source_report", None)
+    return report if source is None else source
 
 
 def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]:
