@@ -45,6 +45,16 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
         return []
     div = report.first_divergence
     focus = list(div.entries) if div is not None else list(report.failures)
+    if focus:
+        # A float32 check re-run in float64 (check_model(..., rerun_float64=True)) is judged
+        # by that re-run: confirmed rounding, or the float64 report's own diagnosis.
+        source = run_of(report, focus[0])
+        float64 = getattr(source, "float64_report", None)
+        if float64 is not None:
+            from .rerun import confirm_rounding
+            confirmed = confirm_rounding(source, float64)
+            if confirmed:
+                return confirmed
     hints = []
     for entry in focus:
         hints += diagnose_entry(run_of(report, entry), entry, time_axis=time_axis)

@@ -98,12 +98,12 @@ def rerun_in_float64(check, model, *args, **kwargs):
 def attach_float64_rerun(report, check, model, *args, **kwargs) -> None:
     """Re-run a failing float32 ``report`` in float64 and let its hints say what that showed.
 
-    Sets ``report.float64_report`` and replaces ``report.hints`` with
-    :func:`confirm_rounding`'s verdict. Arguments as for :func:`rerun_in_float64`.
+    Sets ``report.float64_report``; :func:`compare.diagnose.diagnose` then gives
+    :func:`confirm_rounding`'s verdict for the entries of this run (also once
+    the report is joined into a bigger one). Arguments as for
+    :func:`rerun_in_float64`.
     """
-    report64 = rerun_in_float64(check, model, *args, **kwargs)
-    report.float64_report = report64
-    report.hints = confirm_rounding(report, report64) or report.hints
+    report.float64_report = rerun_in_float64(check, model, *args, **kwargs)
 
 
 def confirm_rounding(report32, report64) -> list[Hint]:
