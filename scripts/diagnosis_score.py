@@ -189,6 +189,17 @@ MUTANT_CAUSES: dict[str, set] = {
     "ce-not-divided-by-batch": {"scale"},
     "ce-divided-by-all-elements": {"scale"},
     "ce-no-max-shift": {"nonfinite"},
+    # Added to the catalogue later; registered after a first run had been seen.
+    "rnn-bptt-one-step-short": {"localized"},
+    "rnn-truncated-to-one-step": {"localized"},
+    "rnn-b_hh-grad-never-written": {"never_written"},
+    "conv-dW-kernel-flipped": {"flip"},
+    "conv-dx-kernel-flipped": {"flip"},
+    "conv-db-mean-over-positions": {"scale"},
+    "conv-col2im-overwrites": set(),
+    "maxpool-grad-to-every-tied-max": {"kink"},
+    "maxpool-grad-spread-evenly": set(),
+    "softmax-diagonal-jacobian": {"derivative"},
 }
 
 

@@ -39,10 +39,12 @@ def candidate_forms(ctx: PairContext) -> list[Form]:
                  "(1 - y) factor"),
             Form("1 - y", 1 - y, "sigmoid's derivative y (1 - y) lost its y factor, or "
                  "tanh's 1 - y^2 was written 1 - y"),
-            Form("y (1 - y) (sigmoid's) on a tanh output", y * (1 - y),
-                 "the sigmoid derivative y (1 - y) is used where tanh's 1 - y^2 belongs"),
-            Form("1 - y^2 (tanh's) on a sigmoid output", 1 - y * y,
-                 "tanh's derivative 1 - y^2 is used where sigmoid's y (1 - y) belongs"),
+            Form("y (1 - y)", y * (1 - y),
+                 "the local derivative used is y (1 - y) -- sigmoid's formula, or only the "
+                 "diagonal of softmax's Jacobian -- which is not this layer's derivative"),
+            Form("1 - y^2", 1 - y * y,
+                 "the local derivative used is tanh's 1 - y^2, which is not this layer's "
+                 "derivative"),
             Form("sigmoid'(y): the derivative of the output", _sigmoid(y) * (1 - _sigmoid(y)),
                  "sigmoid's derivative is taken at the layer's output y instead of its input "
                  "(sigmoid applied twice)"),

@@ -32,6 +32,7 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
         layer_input=layer_input(report, entry),
         grad_out=None if entry.is_loss else grad_out_of(report, entry),
         layer_output=None if entry.is_loss else _forward_of(report, entry.layer),
+        n_positions=None if entry.is_loss else _positions(_forward_of(report, entry.layer)),
         weight=None if entry.is_loss else _weight_of(report, entry.layer),
         batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 and time_axis != 0
         else None,
@@ -73,6 +74,12 @@ def _loss_elements(report, batch) -> int | None:
     loss_desc = next((e.layer_desc for e in report.entries if e.is_loss), "")
     # CrossEntropyLoss averages over samples only; the others over every element.
     return None if "CrossEntropy" in loss_desc else int(pred.size)
+
+
+def _positions(output) -> int | None:
+    """Ho * Wo of an image layer's (N, C, Ho, Wo) output."""
+    return int(output.shape[2] * output.shape[3]) if output is not None and output.ndim == 4 \
+        else None
 
 
 def _prediction_width(report) -> int | None:

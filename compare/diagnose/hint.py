@@ -83,6 +83,9 @@ class PairContext:
     n_features : int, optional
         For the loss stage: the prediction's last axis (classes or outputs), to
         recognise "divided by every element" where "divided by the batch" belongs.
+    n_positions : int, optional
+        For an image layer's arrays: the output's spatial size Ho * Wo, to
+        recognise a mean over positions where a sum belongs.
     layer_input : np.ndarray, optional
         The input of the layer this array belongs to. When it has the array's
         shape (element-wise layers) it locates kinks and overflowing inputs.
@@ -111,6 +114,7 @@ class PairContext:
     batch_size: int | None = None
     n_reduced: int | None = None
     n_features: int | None = None
+    n_positions: int | None = None
     layer_input: np.ndarray | None = None
     batch_axis: int | None = None
     time_axis: int | None = None

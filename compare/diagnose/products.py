@@ -81,8 +81,8 @@ def _pre_activation_forms(x64, W64, y64):
          "sigmoid's y (1 - y) is computed from the pre-activation z instead of the output y"),
         ("y (the output itself)", y64, "y (1 - y) lost its (1 - y) factor"),
         ("1 - y", 1 - y64, "y (1 - y) lost its y factor, or 1 - y^2 was written 1 - y"),
-        ("1 - y^2 (tanh's)", 1 - y64 * y64, "tanh's derivative is used for a sigmoid"),
-        ("y (1 - y) (sigmoid's)", y64 * (1 - y64), "sigmoid's derivative is used for a tanh"),
+        ("1 - y^2", 1 - y64 * y64, "tanh's derivative is used, not this layer's"),
+        ("y (1 - y)", y64 * (1 - y64), "sigmoid's derivative is used, not this layer's"),
     ]
 
 

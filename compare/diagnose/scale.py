@@ -33,6 +33,9 @@ _WHY = {
          "(batch x {c}), or forgets a division by the {c} features",
     "1/C": "scratch divides by every element (batch x {c}) where the reference divides by "
            "the batch only -- a mean over all elements where the loss averages per sample",
+    "P": "scratch sums over the {p} output positions where the reference averages",
+    "1/P": "scratch averages over the {p} output positions (Ho x Wo) where a sum belongs: "
+           "every position contributes to the gradient",
     "2": "the 2 from differentiating a square when the reference's loss carries a 1/2 "
          "(or scratch's does not), or a gradient added twice (backward accumulated "
          "without zeroing)",
@@ -54,6 +57,9 @@ def _named_factors(ctx: PairContext) -> list[tuple[float, list[str]]]:
     c = ctx.n_features
     if c and c > 1 and c not in (n, m):
         bases += [(float(c), ["C"]), (1.0 / c, ["1/C"])]
+    p = ctx.n_positions
+    if p and p > 1 and p not in (n, m, c):
+        bases += [(float(p), ["P"]), (1.0 / p, ["1/P"])]
     twos = [(1.0, []), (2.0, ["2"]), (0.5, ["1/2"])]
     signs = [(1.0, []), (-1.0, ["-1"])]
     out = []
@@ -64,7 +70,8 @@ def _named_factors(ctx: PairContext) -> list[tuple[float, list[str]]]:
 
 
 def _explain(parts: list[str], ctx: PairContext) -> str:
-    reasons = [_WHY[p].format(m=ctx.n_reduced, c=ctx.n_features) for p in parts]
+    reasons = [_WHY[part].format(m=ctx.n_reduced, c=ctx.n_features, p=ctx.n_positions)
+               for part in parts]
     return "; ".join(reasons)
 
 
@@ -130,4 +137,6 @@ def _factor_name(part: str, ctx: PairContext) -> str:
             "1/M": f"1/M with M = {ctx.n_reduced} the elements the loss averages over",
             "C": f"C = {ctx.n_features}, the prediction's last axis (classes/outputs)",
             "1/C": f"1/C with C = {ctx.n_features}, the prediction's last axis",
+            "P": f"P = {ctx.n_positions}, the output positions Ho x Wo",
+            "1/P": f"1/P with P = {ctx.n_positions} the output positions Ho x Wo",
             "2": "2", "1/2": "1/2", "-1": "-1 (a sign flip)"}[part]

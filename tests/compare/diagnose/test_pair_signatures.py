@@ -342,3 +342,11 @@ def test_divided_by_every_element_instead_of_the_batch():
     hint = only(diagnose_pair(b / 4, b, batch_size=6, n_features=4))
     assert hint.kind == "scale" and hint.evidence["factor"] == ["1/C"]
     assert "every element" in hint.message
+
+
+def test_bias_gradient_averaged_over_output_positions():
+    # 3 channels only: too few elements for an unnamed factor, but 1/16 = 1/(Ho * Wo) is named.
+    b = np.array([0.23, 0.09, -0.03])
+    hint = only(diagnose_pair(b / 16, b, role="weight_grad", n_positions=16))
+    assert hint.kind == "scale" and hint.evidence["factor"] == ["1/P"]
+    assert "output positions" in hint.message
