@@ -1,0 +1,111 @@
+"""Drawing the tasks' figures, in the house style of :mod:`compare.lecture.plotting`.
+
+Figures are drawn on an Agg canvas (never through pyplot's global state) with
+that module's ``new_figure``/``save``. Functions take computed arrays and a
+path, write one PNG and return the path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from compare.lecture.figures import zero_floor
+from compare.lecture.plotting import new_figure, save
+
+WRONG = "#d62728"  # a wrong prediction
+DISAGREE = "#ff7f0e"  # scratch and torch predict different labels
+
+
+def plot_digit_grid(images: np.ndarray, labels: np.ndarray, pred_scratch: np.ndarray,
+                    pred_torch: np.ndarray, path, *, cols: int = 8, title: str) -> Path:
+    """Digit images with the predicted label above each; wrong predictions framed in red.
+
+    Parameters
+    ----------
+    images : (n, 8, 8) pixel values in [0, 1]
+    labels, pred_scratch, pred_torch : (n,) int
+        True label and each side's prediction. Where the sides disagree both
+        are shown ("s3 t5", orange).
+    cols : int
+        Images per row.
+    """
+    n = len(images)
+    rows = -(-n // cols)
+    fig = new_figure(1.05 * cols, 1.15 * rows + 0.5)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    for ax, image, true, ps, pt in zip(axes, images, labels, pred_scratch, pred_torch,
+                                       strict=False):
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if ps != pt:
+            text, colour = f"s{ps} t{pt} ({true})", DISAGREE
+        elif ps != true:
+            text, colour = f"{ps} (true {true})", WRONG
+        else:
+            text, colour = f"{ps}", "black"
+        ax.set_title(text, color=colour, fontsize="small", pad=2)
+        if colour != "black":
+            for spine in ax.spines.values():
+                spine.set_edgecolor(colour)
+                spine.set_linewidth(2.5)
+    fig.suptitle(title, fontsize="medium")
+    return save(fig, path)
+
+
+def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
+                         accuracy: dict[tuple[str, str], np.ndarray],
+                         divergence: dict[str, np.ndarray], path, *, title: str,
+                         divergence_title: str = "divergence") -> Path:
+    """Three panels: loss per step, accuracy along the way, and |scratch - torch| per step.
+
+    Parameters
+    ----------
+    losses : {"scratch": (K,), "torch": (K,)}
+        The loss of step k = 1..K (on that step's batch).
+    eval_steps : (E,) steps at which accuracy was measured
+    accuracy : {(side, split): (E,)} for side in scratch/torch, split in train/test
+    divergence : {label: (K,)} differences to draw on a log axis; exact zeros
+        are drawn at a floor below the smallest non-zero value, and the legend says so.
+    """
+    fig = new_figure(15, 4.2)
+    ax_loss, ax_acc, ax_div = fig.subplots(1, 3)
+    steps = np.arange(1, len(losses["scratch"]) + 1)
+    every = max(1, len(steps) // 40)
+    ax_loss.plot(steps, losses["scratch"], "-", color="C0", lw=1, label="scratch")
+    ax_loss.plot(steps, losses["torch"], "x", color="C1", ms=4, markevery=every, label="torch")
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("cross-entropy loss (step's batch)")
+    ax_loss.set_title("loss")
+    ax_loss.legend(fontsize="small")
+
+    for colour, split in (("C0", "train"), ("C2", "test")):
+        ax_acc.plot(eval_steps, accuracy[("scratch", split)], "-", color=colour,
+                    label=f"{split}, scratch")
+        ax_acc.plot(eval_steps, accuracy[("torch", split)], "x", color="C1" if split == "train"
+                    else "C3", ms=6, label=f"{split}, torch")
+    ax_acc.set_xlabel("step")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.set_ylim(0, 1.02)
+    ax_acc.set_title("accuracy")
+    ax_acc.legend(fontsize="small", loc="lower right")
+
+    all_values = np.concatenate([np.asarray(v, np.float64) for v in divergence.values()])
+    floor = zero_floor(all_values)
+    for i, (label, values) in enumerate(divergence.items()):
+        d = np.asarray(values, np.float64)
+        ax_div.plot(steps, np.maximum(d, floor), ".", color=f"C{i}", ms=3, label=label)
+    if (all_values == 0).any():
+        ax_div.axhline(floor, color="0.6", lw=0.8, ls=":",
+                       label=f"exactly 0 (drawn at {floor:.0e})")
+    ax_div.set_yscale("log")
+    ax_div.set_xlabel("step")
+    ax_div.set_ylabel("|scratch - torch|")
+    ax_div.set_title(divergence_title, fontsize="medium")
+    ax_div.legend(fontsize="small", loc="best")
+    fig.suptitle(title)
+    return save(fig, path)
