@@ -3,9 +3,12 @@ and a 3-class MLP on Iris.
 
     run = run_task("digits")          # TaskRun: lockstep result, accuracies, predictions
     print(format_runs([run]))
+
+    from compare.tasks.figures import make_task_figures
     make_task_figures([run], "out/figures")
 
-Only :mod:`.plotting` (loaded by :mod:`.figures`) imports matplotlib.
+matplotlib is loaded only by :mod:`.figures` (through :mod:`.plotting`), which
+this package does not import.
 """
 
 from .batches import epoch_batches, lockstep_batches

@@ -22,39 +22,55 @@ def plot_digit_grid(images: np.ndarray, labels: np.ndarray, pred_scratch: np.nda
                     pred_torch: np.ndarray, path, *, cols: int = 8, title: str) -> Path:
     """Digit images with the predicted label above each; wrong predictions framed in red.
 
+    The images are tiled into one mosaic drawn by a single ``imshow`` (one
+    axes per digit made this figure ten times slower to lay out).
+
     Parameters
     ----------
-    images : (n, 8, 8) pixel values in [0, 1]
+    images : (n, h, w) pixel values in [0, 1]
     labels, pred_scratch, pred_torch : (n,) int
         True label and each side's prediction. Where the sides disagree both
         are shown ("s3 t5", orange).
     cols : int
         Images per row.
     """
-    n = len(images)
+    from matplotlib.patches import Rectangle
+
+    n, h, w = images.shape
     rows = -(-n // cols)
+    gap_x, gap_y = 2, 4  # pixels between tiles; the vertical gap holds the label
+    cell_w, cell_h = w + gap_x, h + gap_y
+    # NaN is drawn as background; the extra row keeps the last row's frames inside the axes.
+    mosaic = np.full((rows * cell_h + 1, cols * cell_w), np.nan)
     fig = new_figure(1.05 * cols, 1.15 * rows + 0.5)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for ax in axes[n:]:
-        ax.set_axis_off()
-    for ax, image, true, ps, pt in zip(axes, images, labels, pred_scratch, pred_torch,
-                                       strict=False):
-        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
+    ax = fig.subplots()
+    for k, (image, true, ps, pt) in enumerate(zip(images, labels, pred_scratch, pred_torch,
+                                                  strict=True)):
+        y0, x0 = (k // cols) * cell_h + gap_y, (k % cols) * cell_w + gap_x // 2
+        mosaic[y0:y0 + h, x0:x0 + w] = image
         if ps != pt:
             text, colour = f"s{ps} t{pt} ({true})", DISAGREE
         elif ps != true:
             text, colour = f"{ps} (true {true})", WRONG
         else:
             text, colour = f"{ps}", "black"
-        ax.set_title(text, color=colour, fontsize="small", pad=2)
-        if colour != "black":
-            for spine in ax.spines.values():
-                spine.set_edgecolor(colour)
-                spine.set_linewidth(2.5)
+        ax.text(x0 + (w - 1) / 2, y0 - 0.9, text, color=colour, fontsize="small",
+                ha="center", va="bottom")
+        # Pixel centres sit on integers, so a tile spans x0 - 0.5 .. x0 + w - 0.5.
+        frame = colour if colour != "black" else "0.6"
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), w, h, fill=False, edgecolor=frame,
+                               linewidth=2.5 if colour != "black" else 0.6))
+    cmap = _gray_with_white_background()
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
     fig.suptitle(title, fontsize="medium")
     return save(fig, path)
+
+
+def _gray_with_white_background():
+    from matplotlib import colormaps
+
+    return colormaps["gray_r"].with_extremes(bad="white")
 
 
 def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
