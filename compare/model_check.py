@@ -34,7 +34,8 @@ NET_LOSS_DESC = "summed BCE of Net.backward"
 
 def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
-                backward_twice: bool = False, replay: str | None = None) -> Report:
+                backward_twice: bool = False, replay: str | None = None,
+                rerun_float64: bool = False) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
 
     Parameters
@@ -76,6 +77,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         that accumulates (``+=``) instead of overwriting, or never writes.
     replay : str, optional
         Python that reruns this check, printed in the report.
+    rerun_float64 : bool
+        When a float32 check fails, run it again on a float64 copy of the model
+        and let the diagnosis say whether the failure is float32 rounding
+        (``report.float64_report`` keeps the re-run).
 
     Returns
     -------
@@ -120,9 +125,20 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if ref_dtype != model_dtype:
         notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    return Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
-                  expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                  notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    report = Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
+                    expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
+                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    # What compare.diagnose reads besides the entries; each entry keeps its run's
+    # report, which stays valid when reports are joined into bigger ones.
+    report.x, report.first_backward, report.layers = x, rec.first, layers
+    report.upstream = rec.top_grad
+    for e in entries:
+        e.source_report = report
+    if rerun_float64 and not report.ok and model_dtype == np.float32:
+        from .diagnose.rerun import attach_float64_rerun
+        attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
+                             upstream=upstream, backward_twice=backward_twice)
+    return report
 
 
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:
