@@ -160,6 +160,9 @@ def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
 
 
+UPSTREAM_STREAM = 0x75705354  # "upST": keeps the upstream draw apart from users' seeds
+
+
 class UpstreamError(ValueError):
     """The upstream gradient the caller gave does not fit the output (bad input, not a bug)."""
 
@@ -173,7 +176,9 @@ def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if upstream == "ones":
         return np.ones(shape, dtype)
     if upstream == "random":
-        return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+        # A stream of its own: with default_rng(seed) a user who drew x from the same
+        # seed would get upstream == x, and x.T @ g symmetric hides a transposed dW.
+        return np.random.default_rng([seed, UPSTREAM_STREAM]).standard_normal(shape).astype(dtype)
     raise UpstreamError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
 
 
