@@ -5,7 +5,7 @@
     report.ok, report.first_divergence
 
 See ``compare.tolerances`` for how close is close enough, and
-``docs/readme/report.md`` for how to read a report.
+the README's "Reading a report" for how to read a report.
 """
 
 from .cases import Case, lecture_example, random_case, random_cases

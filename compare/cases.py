@@ -71,14 +71,20 @@ class Case:
         return f"compare.random_case({self.seed}, dtype='{self.dtype.name}').check()"
 
     def check(self, **kwargs) -> Report:
+        """check_model on this case; backward runs twice unless told otherwise."""
         kwargs.setdefault("seed", self.seed)
+        kwargs.setdefault("backward_twice", True)
         kwargs.setdefault("replay", self.replay)
         return check_model(self.model, self.x, self.y, self.loss, **kwargs)
 
     def __str__(self) -> str:
-        loss = "Net's summed BCE" if isinstance(self.model, scratch.Net) else (
-            "random upstream" if self.loss is None else repr(self.loss))
-        return (f"case {self.seed}: {self.model!r} + {loss}, batch {self.x.shape[0]}, "
+        if isinstance(self.model, scratch.Net):
+            model, loss = f"Net({self.model.l1.in_dim}, {self.model.l1.out_dim})", \
+                "Net's summed BCE"
+        else:
+            model = repr(self.model)
+            loss = "random upstream" if self.loss is None else repr(self.loss)
+        return (f"case {self.seed}: {model} + {loss}, batch {self.x.shape[0]}, "
                 f"{self.dtype.name}" + (f"; {'; '.join(self.kinks)}" if self.kinks else ""))
 
 
@@ -322,7 +328,7 @@ def lecture_example() -> Report:
     net = lecture_net()
     x = np.array(LECTURE_X)
     twin = check_model(net, x, LECTURE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
-                       grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL,
+                       grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL, backward_twice=True,
                        replay="compare.lecture_example()")
     sides = {
         "y": (1, twin.entry("l2 ", FORWARD), "output"),

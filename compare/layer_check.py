@@ -90,7 +90,9 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     title = f"check_layer: {desc}"
     entries: list[Entry] = []
     try:
-        out = layer.forward(x)
+        # A snapshot: a backward that edits its cached output in place must not
+        # make this forward look wrong afterwards.
+        out = _copy(layer.forward(x))
     except Exception as err:  # the layer's own bug: report it, don't crash
         entries.append(Entry("output", FORWARD, 0, desc, error_diff(err, "forward", out_t)))
         return Report(title, entries, **report_args)
@@ -100,11 +102,12 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         if isinstance(grad, np.ndarray) and grad.dtype.kind == "f":
             grad.fill(np.nan)
     try:
-        dx = layer.backward(g)
-        first = {n: _copy(a) for n, a in access.grads().items()}
-        if backward_twice:
-            first["<input 0>"] = _copy(dx)
+        with np.errstate(invalid="ignore"):  # spurious BLAS flags on the NaN: see check_model
             dx = layer.backward(g)
+            first = {n: _copy(a) for n, a in access.grads().items()}
+            if backward_twice:
+                first["<input 0>"] = _copy(dx)
+                dx = layer.backward(g)
     except Exception as err:
         entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
                              error_diff(err, "backward", x_t.grad)))
@@ -120,7 +123,13 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     if backward_twice:
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
     report_args["notes"] += poison_notes(entries)
-    return Report(title, entries, **report_args)
+    report = Report(title, entries, **report_args)
+    # What compare.diagnose reads besides the entries (see check_model):
+    report.x, report.layers, report.upstream = x, [layer], g
+    for e in entries:
+        e.source_report = report
+    report.first_backward = first if backward_twice else None
+    return report
 
 
 def second_run_notes(entries, first: dict, tol) -> list[str]:
@@ -151,17 +160,26 @@ def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
 
 
+UPSTREAM_STREAM = 0x75705354  # "upST": keeps the upstream draw apart from users' seeds
+
+
+class UpstreamError(ValueError):
+    """The upstream gradient the caller gave does not fit the output (bad input, not a bug)."""
+
+
 def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if isinstance(upstream, np.ndarray):
         if upstream.shape != shape or upstream.dtype != dtype:
-            raise ValueError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
+            raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
                              f"(the output's), got {upstream.shape} {upstream.dtype}")
         return upstream
     if upstream == "ones":
         return np.ones(shape, dtype)
     if upstream == "random":
-        return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-    raise ValueError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
+        # A stream of its own: with default_rng(seed) a user who drew x from the same
+        # seed would get upstream == x, and x.T @ g symmetric hides a transposed dW.
+        return np.random.default_rng([seed, UPSTREAM_STREAM]).standard_normal(shape).astype(dtype)
+    raise UpstreamError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
 
 
 def _call_reference(reference, x_t, p_t: dict, desc: str):

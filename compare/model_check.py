@@ -19,10 +19,11 @@ import torch
 
 import scratch
 import torch_ref
+from scratch._checks import check_array
 from scratch.errors import DTypeError
 
 from .diff import compare_many, error_diff
-from .layer_check import _upstream, poison_notes, second_run_notes
+from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
@@ -33,7 +34,8 @@ NET_LOSS_DESC = "summed BCE of Net.backward"
 
 def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
-                backward_twice: bool = True, replay: str | None = None) -> Report:
+                backward_twice: bool = False, replay: str | None = None,
+                rerun_float64: bool = False) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
 
     Parameters
@@ -59,7 +61,8 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     grad_rtol, grad_atol : float, optional
         Tolerance for every gradient (both or neither).
     seed : int, optional
-        Seed of the random upstream (None means 0); recorded in the report.
+        Seed of the random upstream (None means 0); recorded in the report
+        when given, or when a random upstream was used.
     upstream : None, "random", "ones", or np.ndarray shaped like the output
         dL/d(output) when there is no loss ("random" by default then).
     twin : torch.nn.Module, optional
@@ -67,9 +70,17 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         overwritten with the model's first. By default a twin is built once per
         model and reused while the model's layers and shapes stay the same.
     backward_twice : bool
-        Run scratch's backward twice and judge the second run.
+        Run scratch's backward a second time and judge that run: catches a
+        backward that changes its cache or its inputs in place, at the cost
+        of one more scratch backward. Off by default: gradient buffers are
+        always NaN-filled before backward, which already exposes a backward
+        that accumulates (``+=``) instead of overwriting, or never writes.
     replay : str, optional
         Python that reruns this check, printed in the report.
+    rerun_float64 : bool
+        When a float32 check fails, run it again on a float64 copy of the model
+        and let the diagnosis say whether the failure is float32 rounding
+        (``report.float64_report`` keeps the re-run).
 
     Returns
     -------
@@ -86,6 +97,11 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     narrow = min(model_dtype, ref_dtype, key=lambda d: d.itemsize)
     fwd_tol = tolerance_for(narrow, FORWARD, rtol, atol)
     grad_tol = tolerance_for(narrow, GRADIENT, grad_rtol, grad_atol)
+    # The report shows a seed only when one was given or randomness was used.
+    random_upstream = loss is None and kind != "net" and (upstream is None
+                                                          or isinstance(upstream, str)
+                                                          and upstream == "random")
+    shown_seed = seed if seed is not None else (0 if random_upstream else None)
     seed = 0 if seed is None else int(seed)
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
@@ -109,9 +125,20 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if ref_dtype != model_dtype:
         notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    return Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
-                  expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                  notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    report = Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
+                    expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
+                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    # What compare.diagnose reads besides the entries; each entry keeps its run's
+    # report, which stays valid when reports are joined into bigger ones.
+    report.x, report.first_backward, report.layers = x, rec.first, layers
+    report.upstream = rec.top_grad
+    for e in entries:
+        e.source_report = report
+    if rerun_float64 and not report.ok and model_dtype == np.float32:
+        from .diagnose.rerun import attach_float64_rerun
+        attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
+                             upstream=upstream, backward_twice=backward_twice)
+    return report
 
 
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:
@@ -141,6 +168,7 @@ def _model_dtype(model, layers, x) -> np.dtype:
                          "convert x explicitly (twinnet never casts silently)")
     if dt not in TOLERANCES:
         raise DTypeError(f"check_model: x must be float32 or float64, got {dt}")
+    check_array("check_model", "x", x, dtype=dt)  # non-empty, no NaN/inf: bad input, not a bug
     return dt
 
 
@@ -174,26 +202,32 @@ def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
     """Run scratch's own code; return the exception it raised, if any (rec says where)."""
     try:
         pred = model.predict(x) if kind == "net" else model.forward(x)
-        for run in range(2 if twice else 1):
-            if run == 1:
-                rec.keep_first()
-            rec.at("loss")
-            if kind == "net":
+        # BLAS may touch the NaN-filled gradient buffers (see Recording.poison) in
+        # lanes it then discards, raising a spurious 'invalid value' flag; a NaN that
+        # really reaches a result is judged by the comparison, so the flag is noise.
+        with np.errstate(invalid="ignore"):
+            for run in range(2 if twice else 1):
+                if run == 1:
+                    rec.keep_first()
+                rec.at("loss")
+                if kind == "net":
+                    if run == 0:
+                        rec.poison()
+                    rec.loss_value = model.backward(y)  # Net's own loss, then its backward
+                    continue
                 if run == 0:
                     rec.poison()
-                rec.loss_value = model.backward(y)  # Net's own loss, then its backward
-                continue
-            if run == 0:
-                rec.poison()
-            if loss is None:
-                if run == 0:
-                    rec.top_grad = _upstream(upstream, pred.shape, pred.dtype, seed)
-                top = rec.top_grad
-            else:
-                if run == 0:
-                    rec.loss_value = np.asarray(loss.forward(pred, y), dtype=pred.dtype)
-                top = loss.backward()
-            model.backward(top)
+                if loss is None:
+                    if run == 0:
+                        rec.top_grad = _upstream(upstream, pred.shape, pred.dtype, seed)
+                    top = rec.top_grad
+                else:
+                    if run == 0:
+                        rec.loss_value = np.asarray(loss.forward(pred, y), dtype=pred.dtype)
+                    top = loss.backward()
+                model.backward(top)
+    except UpstreamError:  # the caller's upstream does not fit: bad input, raise it
+        raise
     except Exception as err:  # the code under test raised: report it, don't crash
         return err
     return None

@@ -1,6 +1,6 @@
 """Every runnable code block of README.md and docs/readme/*.md runs here, so the docs cannot rot.
 
-Conventions for fenced code blocks (documented for writers in docs/readme/docs-that-run.md):
+Conventions for fenced code blocks (documented for writers in the README, "Docs that run"):
 
 ```python
     Runs. Blocks of one document run in order in one namespace, so a block
