@@ -15,6 +15,7 @@ from .errors import (
     ShapeError,
     TwinnetInputError,
 )
+from .io import StateKeyError, load, save
 from .layer import Layer, ParamLayer
 from .lecture import LinearSigmoid, LinearSigmoidLayer, Net
 from .linear import Linear
@@ -31,3 +32,4 @@ __all__ = [
     "ShapeError", "Sigmoid", "Step", "Tanh", "TwinnetInputError", "add_bias_column",
     "load_iris_binary", "load_iris_multiclass", "sigmoid",
 ]
+__all__ += ["StateKeyError", "load", "save"]
