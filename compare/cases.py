@@ -1,0 +1,344 @@
+"""Built-in cases: the lecture's worked example, and random nets that replay from a seed.
+
+Random cases vary depth, widths, activations, loss and reduction, batch size
+(1 included), dtype and input scale, and put inputs at and near the kinks of
+ReLU and Step on purpose:
+
+* **exact kink**: a unit whose weights column and bias are zero has a
+  pre-activation of exactly 0 on both sides (a sum of exact zeros), so both
+  apply the documented convention (ReLU'(0) = 0, Step' = 0);
+* **near kink**: a bias is shifted so that one sample's pre-activation sits
+  1000 rounding-error bounds from 0: close, but on the same side for both.
+
+Anything else within a rounding-error bound of a kink (where scratch and torch
+could honestly land on different sides) makes the generator redraw, from the
+same Generator, so a seed always rebuilds the same case. The bound is tracked
+alongside the forward pass: each Linear adds ``(fan_in + 2) * eps * (|a| @ |W|
++ |b|)`` and passes on the incoming error times ``|W|``; activations scale it
+by their Lipschitz constant. Likewise a sigmoid feeding BCE keeps its input
+within +-4 (float32) / +-12 (float64), where dL/dp = (p - y) / (p (1 - p)) is
+still well-conditioned in p.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import scratch
+import torch_ref
+
+from .diff import compare_many
+from .model_check import check_model
+from .report import FORWARD, LOSS, PARAM_GRAD, Entry, Report
+from .tolerances import Tolerance
+
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+KINKED = (scratch.ReLU, scratch.Step)
+BCE_INPUT_LIMIT = {np.dtype(np.float32): 4.0, np.dtype(np.float64): 12.0}
+KINK_SAFETY = 8.0      # a pre-activation within 8 bounds of 0 is too close to call
+NEAR_KINK = 1000.0     # a deliberate near-kink point sits 1000 bounds from 0
+MAX_DRAWS = 50
+
+
+@dataclass(eq=False)
+class Case:
+    """One random model with its data; ``check()`` runs :func:`compare.check_model`.
+
+    Attributes
+    ----------
+    seed : int
+    dtype : np.dtype
+    model : scratch.Sequential, scratch.Net or a single scratch layer
+    x : np.ndarray, (batch, in)
+    y : targets (or labels for Net), or None with no loss
+    loss : scratch loss, or None (Net: its own; otherwise a random upstream)
+    kinks : list[str]
+        What was placed at or near a kink, e.g. "exact 0 into layer 1 (ReLU()) unit 2".
+    """
+
+    seed: int
+    dtype: np.dtype
+    model: object
+    x: np.ndarray
+    y: object
+    loss: object
+    kinks: list = field(default_factory=list)
+
+    @property
+    def replay(self) -> str:
+        return f"compare.random_case({self.seed}, dtype='{self.dtype.name}').check()"
+
+    def check(self, **kwargs) -> Report:
+        kwargs.setdefault("seed", self.seed)
+        kwargs.setdefault("replay", self.replay)
+        return check_model(self.model, self.x, self.y, self.loss, **kwargs)
+
+    def __str__(self) -> str:
+        loss = "Net's summed BCE" if isinstance(self.model, scratch.Net) else (
+            "random upstream" if self.loss is None else repr(self.loss))
+        return (f"case {self.seed}: {self.model!r} + {loss}, batch {self.x.shape[0]}, "
+                f"{self.dtype.name}" + (f"; {'; '.join(self.kinks)}" if self.kinks else ""))
+
+
+def random_case(seed: int, dtype=None) -> Case:
+    """The random case for ``seed`` (and ``dtype``: float32, float64, or None to draw one).
+
+    The dtype is drawn first and always, so a seed builds the same net in
+    either dtype (unless one dtype's build had to be redrawn near a kink).
+    """
+    rng = np.random.default_rng(seed)
+    drawn = DTYPES[int(rng.integers(2))]
+    dt = drawn if dtype is None else np.dtype(dtype)
+    if dt not in DTYPES:
+        raise ValueError(f"random_case: dtype must be float32 or float64, got {dt}")
+    for _ in range(MAX_DRAWS):
+        case = _draw(rng, dt, int(seed))
+        if case is not None:
+            return case
+    raise RuntimeError(f"random_case({seed}): no kink-safe case in {MAX_DRAWS} draws")
+
+
+def random_cases(n: int, seed: int = 0, dtype=None):
+    """Cases ``seed, seed + 1, ..., seed + n - 1`` (a generator)."""
+    for i in range(int(n)):
+        yield random_case(seed + i, dtype)
+
+
+# -- drawing ---------------------------------------------------------------------
+def _draw(rng, dt, seed) -> Case | None:
+    batch = 1 if rng.random() < 0.2 else int(rng.integers(2, 17))
+    family = rng.random()
+    if family < 0.1:
+        model, loss, n_out = _net(rng, dt), None, 1
+    elif family < 0.25:
+        model, loss, n_out = _single_layer(rng, dt)
+    else:
+        model, loss, n_out = _sequential(rng, dt)
+    layers = model.layers if hasattr(model, "layers") else [model]
+    n_in = _in_features(layers[0], rng)
+    x = (rng.normal(size=(batch, n_in)) * 10 ** rng.uniform(-0.5, 0.5)).astype(dt)
+    kinks: list[str] = []
+    if isinstance(layers[0], KINKED) and rng.random() < 0.5:
+        x[rng.random(x.shape) < 0.3] = 0  # exact zeros straight into ReLU/Step
+        kinks.append(f"exact 0 inputs into layer 0 ({layers[0].describe()})")
+    bce = isinstance(model, scratch.Net) or isinstance(loss, scratch.BCELoss)
+    out = _place_kinks_and_check(layers, x, bce, dt, rng, kinks)
+    if out is None:
+        return None
+    y = _targets(rng, model, loss, out.shape, dt)
+    return Case(seed, dt, model, x, y, loss, kinks)
+
+
+def _net(rng, dt) -> scratch.Net:
+    net = scratch.Net(int(rng.integers(1, 5)), int(rng.integers(1, 7)), rng=rng, dtype=dt)
+    for layer in net.layers:
+        layer.params["W"] *= dt.type(10 ** rng.uniform(-0.7, 0.0))
+    return net
+
+
+def _single_layer(rng, dt):
+    n_in, pick = int(rng.integers(1, 7)), rng.random()
+    if pick < 0.4:
+        loss = _pick_loss(rng, allow_bce=False)
+        n_out = int(rng.integers(2, 6)) if loss == "cross_entropy" else int(rng.integers(1, 5))
+        return scratch.Linear(n_in, n_out, bias=rng.random() < 0.8, rng=rng, dtype=dt), \
+            _loss(loss, rng), n_out
+    if pick < 0.6:
+        n_out = int(rng.integers(1, 5))
+        layer = scratch.LinearSigmoid(n_in, n_out, rng=rng, dtype=dt)
+        layer.params["W"] *= dt.type(0.5)
+        return layer, _loss(str(rng.choice(["bce", "mse"])), rng), n_out
+    act = [scratch.Sigmoid, scratch.Tanh, scratch.ReLU, scratch.Identity][int(rng.integers(4))]
+    return act(), _loss("mse" if rng.random() < 0.8 else None, rng), None
+
+
+def _sequential(rng, dt):
+    loss = _pick_loss(rng, allow_bce=True)
+    depth = int(rng.integers(1, 5))
+    n_out = int(rng.integers(2, 6)) if loss == "cross_entropy" else int(rng.integers(1, 4))
+    widths = [int(rng.integers(1, 7))] + [int(rng.integers(1, 9)) for _ in range(depth - 1)]
+    widths.append(n_out)
+    layers = []
+    for k in range(depth):
+        last = k == depth - 1
+        fused_ok = not last or loss in ("bce", "mse", None)
+        if fused_ok and rng.random() < 0.15:
+            layers.append(scratch.LinearSigmoid(widths[k], widths[k + 1], rng=rng, dtype=dt))
+            layers[-1].params["W"] *= dt.type(0.5)
+            continue
+        linear = scratch.Linear(widths[k], widths[k + 1], bias=rng.random() < 0.8, rng=rng,
+                                dtype=dt)
+        linear.params["W"] *= dt.type(10 ** rng.uniform(-0.3, 0.4))
+        layers.append(linear)
+        if not last:
+            kinds = [scratch.Sigmoid, scratch.Tanh, scratch.ReLU, scratch.Identity, scratch.Step]
+            layers.append(kinds[int(rng.choice(5, p=[0.25, 0.25, 0.3, 0.1, 0.1]))]())
+        elif loss == "bce":
+            layers.append(scratch.Sigmoid())
+        elif loss in ("mse", None) and rng.random() < 0.5:
+            layers.append([scratch.Sigmoid, scratch.Tanh, scratch.ReLU][int(rng.integers(3))]())
+    return scratch.Sequential(*layers), _loss(loss, rng), n_out
+
+
+def _pick_loss(rng, allow_bce: bool):
+    names = ["bce", "bce_with_logits", "mse", "cross_entropy", None]
+    p = [0.3, 0.2, 0.25, 0.2, 0.05] if allow_bce else [0.0, 0.3, 0.35, 0.3, 0.05]
+    return names[int(rng.choice(5, p=p))]
+
+
+def _loss(name, rng):
+    if name is None:
+        return None
+    return torch_ref.loss_by_name(name, reduction="mean" if rng.random() < 0.6 else "sum")
+
+
+def _in_features(layer, rng) -> int:
+    for attr in ("in_features", "in_dim"):
+        if hasattr(layer, attr):
+            return getattr(layer, attr)
+    return int(rng.integers(1, 7))  # an activation takes any width
+
+
+def _targets(rng, model, loss, out: tuple, dt):
+    if isinstance(model, scratch.Net):
+        labels = rng.integers(0, 2, size=out[0])
+        return int(labels[0]) if rng.random() < 0.3 else labels
+    if loss is None:
+        return None
+    if isinstance(loss, scratch.CrossEntropyLoss):
+        return rng.integers(0, out[1], size=out[0])
+    if isinstance(loss, scratch.BCELoss | scratch.BCEWithLogitsLoss):
+        hard = rng.random() < 0.7
+        return (rng.integers(0, 2, size=out) if hard else rng.random(out)).astype(dt)
+    return rng.normal(size=out).astype(dt)
+
+
+# -- kinks -----------------------------------------------------------------------
+def _place_kinks_and_check(layers, x, bce, dt, rng, kinks) -> np.ndarray | None:
+    """Put points at/near kinks in front of ReLU/Step; run the model forward.
+
+    Returns the output, or None if a point lands too close to a kink to call
+    (or a sigmoid feeding BCE saturates).
+    """
+    eps = float(np.finfo(dt).eps)
+    a, err = x, np.zeros(x.shape)  # err: bound on |scratch - torch| of a, elementwise
+    for k, layer in enumerate(layers):
+        nxt = layers[k + 1] if k + 1 < len(layers) else None
+        last = k == len(layers) - 1
+        if isinstance(layer, scratch.Linear | scratch.LinearSigmoid):
+            if isinstance(nxt, KINKED):
+                _kink(layer, a, err, eps, rng, kinks, f"layer {k + 1} ({nxt.describe()})")
+            W = np.abs(layer.params["W"].astype(np.float64))
+            b = np.abs(layer.params["b"].astype(np.float64)) if "b" in layer.params else 0.0
+            err_z = err @ W + (W.shape[0] + 2) * eps * (np.abs(a.astype(np.float64)) @ W + b)
+            out = layer.forward(a)
+            if isinstance(layer, scratch.LinearSigmoid):
+                z = a.astype(np.float64) @ layer.params["W"].astype(np.float64)
+                if last and bce and np.abs(z).max() > BCE_INPUT_LIMIT[dt]:
+                    return None
+                err_z = 0.25 * err_z + eps
+            elif isinstance(nxt, KINKED) and _too_close(out, err_z):
+                return None
+            a, err = out, err_z
+            continue
+        if isinstance(layer, scratch.Sigmoid) and last and bce \
+                and np.abs(a).max() > BCE_INPUT_LIMIT[dt]:
+            return None
+        out = layer.forward(a)
+        if isinstance(layer, scratch.Sigmoid):
+            err = 0.25 * err + eps
+        elif isinstance(layer, scratch.Tanh):
+            err = err + eps
+        elif isinstance(layer, scratch.Step):
+            err = np.zeros(out.shape)
+        a = out
+    return a
+
+
+def _too_close(z, err) -> bool:
+    """Nonzero and within KINK_SAFETY error bounds of 0 anywhere (exact zeros are exact)."""
+    return bool(((z != 0) & (np.abs(z) <= KINK_SAFETY * err)).any())
+
+
+def _kink(layer, a, err, eps, rng, kinks, where) -> None:
+    """Maybe zero one unit exactly, or move one sample of one unit next to 0."""
+    r, n_out = rng.random(), layer.params["W"].shape[1]
+    j = int(rng.integers(n_out))
+    if r < 0.25:
+        layer.params["W"][:, j] = 0
+        if "b" in layer.params:
+            layer.params["b"][j] = 0
+        kinks.append(f"exact 0 into {where} unit {j}")
+    elif r < 0.5 and "b" in layer.params:
+        W = layer.params["W"].astype(np.float64)
+        b = layer.params["b"].astype(np.float64)
+        s = int(rng.integers(a.shape[0]))
+        z = a[s].astype(np.float64) @ W[:, j] + b[j]
+        bound = (err[s] @ np.abs(W[:, j])
+                 + (W.shape[0] + 2) * eps * (np.abs(a[s]).astype(np.float64) @ np.abs(W[:, j])
+                                             + abs(b[j]) + abs(z)))
+        target = (1 if rng.random() < 0.5 else -1) * NEAR_KINK * bound
+        layer.params["b"][j] = layer.params["b"].dtype.type(b[j] + (target - z))
+        kinks.append(f"sample {s} of unit {j} set {target:+.1e} from the kink of {where}")
+
+
+# -- the lecture -----------------------------------------------------------------
+LECTURE_W = [[1.0, -1.0, 3.0], [2.0, 2.0, -1.0]]
+LECTURE_V = [[0.1], [0.5], [-0.1]]
+LECTURE_X = [[5.0, 3.0]]
+LECTURE_LABEL = 1
+# Cell [85]'s printout and the slide's y, with the tolerance their printed digits allow.
+LECTURE_PRINTED = {
+    "y": ([[0.590378]], Tolerance(rtol=0.0, atol=5e-7)),
+    "loss": ([[0.52699227]], Tolerance(rtol=0.0, atol=5e-9)),
+    "l1.W": ([[-3.42057777e-06, -2.01341432e-01, 1.25838681e-06],
+              [-2.05234666e-06, -1.20804859e-01, 7.55032084e-07]], Tolerance(rtol=5e-9, atol=0.0)),
+    "l2.W": ([[-0.40961516], [-0.29945768], [-0.40961948]], Tolerance(rtol=0.0, atol=5e-9)),
+}
+LECTURE_TWIN_ATOL = 1e-12
+
+
+def lecture_net() -> scratch.Net:
+    """The lecture's network with its W and V (cell [85])."""
+    net = scratch.Net(2, 3, rng=0)
+    net.l1.W = np.array(LECTURE_W)
+    net.l2.W = np.array(LECTURE_V)
+    return net
+
+
+def lecture_example() -> Report:
+    """The lecture's worked example: scratch vs torch to 1e-12, and both vs the printout.
+
+    Returns one Report: every number of :func:`compare.check_model` (scratch
+    against torch, |diff| <= 1e-12, rtol 0), then y, the loss and both weight
+    gradients of each side against the digits the lecture prints.
+    """
+    net = lecture_net()
+    x = np.array(LECTURE_X)
+    twin = check_model(net, x, LECTURE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
+                       grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL,
+                       replay="compare.lecture_example()")
+    sides = {
+        "y": (1, twin.entry("l2 ", FORWARD), "output"),
+        "loss": (2, twin.entry("loss", LOSS), "loss J"),
+        "l1.W": (0, twin.entry("l1 ", PARAM_GRAD), "dL/dW"),
+        "l2.W": (1, twin.entry("l2 ", PARAM_GRAD), "dL/dW (V)"),
+    }
+    specs, pairs = [], []
+    for key, (printed, tol) in LECTURE_PRINTED.items():
+        layer, entry, label = sides[key]
+        for side, value in (("scratch", entry.actual), ("torch", entry.expected)):
+            specs.append((f"{label} ({side} vs printed)", entry, layer, key))
+            pairs.append((value, np.array(printed), tol))
+    printed_entries = [
+        Entry(label, entry.kind, layer, entry.layer_desc, diff, is_loss=entry.is_loss,
+              param=key if entry.kind == PARAM_GRAD else None)
+        for (label, entry, layer, key), diff in zip(specs, compare_many(pairs), strict=True)]
+    return Report("lecture example (cell [85]): scratch vs torch, and both vs the printout",
+                  twin.entries + printed_entries, dtype=np.float64, actual_name="scratch",
+                  expected_name="torch | printed",
+                  tolerances={"scratch vs torch": Tolerance(0.0, LECTURE_TWIN_ATOL),
+                              **{f"printed {k}": t for k, (_, t) in LECTURE_PRINTED.items()}},
+                  notes=twin.notes, replay="compare.lecture_example()")

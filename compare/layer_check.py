@@ -1,0 +1,185 @@
+"""``check_layer``: one layer written anywhere against a torch function of (x, params).
+
+The layer is driven exactly as its own code expects (``forward(x)``, then
+``backward(grad_out)`` returning dL/dx) under a *random* upstream gradient,
+so a bug that a ones-upstream hides (a missing transpose of a square
+matrix, an ignored grad_out) still shows. Backward runs twice with the same
+upstream array: a layer that accumulates its gradients, or changes the
+caller's grad_out or its own cache in place, fails the second time.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+
+from .access import describe_layer, param_access
+from .diff import NAN_ONE, compare_arrays, error_diff
+from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .tolerances import GRADIENT, tolerance_for
+
+
+def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=None,
+                upstream="random", rtol=None, atol=None, grad_rtol=None, grad_atol=None,
+                backward_twice: bool = True) -> Report:
+    """Check ``layer``'s forward, dL/dx and parameter gradients against ``reference``.
+
+    Parameters
+    ----------
+    layer : object with ``forward(x)`` and ``backward(grad_out) -> dL/dx``
+        A lecture-style layer (``W`` / ``W_grad`` attributes), a layer keeping
+        dicts of parameters and gradients, or a scratch layer.
+    reference : callable ``(x, *params) -> torch.Tensor``, or None
+        The same maths in torch, e.g. ``lambda x, W: torch.sigmoid(x @ W)``.
+        Parameters (torch tensors in the layer's own layout) are passed by
+        keyword when the signature names them all (``lambda x, W, b: ...``),
+        otherwise by position in the layer's order (dict order, or the order
+        of ``params``). None: use the layer's torch twin (scratch layers only;
+        same as :func:`compare.check_model` with a random upstream).
+    x : np.ndarray, (batch, ...) float32 or float64
+        The input; it fixes the dtype and the tolerances.
+    params, grads : see :func:`compare.access.param_access`
+        Where the parameters live, e.g. ``params="weights", grads="grads"``
+        or ``params=["W", "b"]``; auto-detected when omitted.
+    seed : int, optional
+        Seed of the random upstream (None means 0); printed in the report.
+    upstream : "random", "ones", or np.ndarray shaped like the output
+        dL/d(output) handed to both sides.
+    rtol, atol : float, optional
+        Forward tolerance (both or neither; default by dtype).
+    grad_rtol, grad_atol : float, optional
+        Gradient tolerance (both or neither; default by dtype).
+    backward_twice : bool
+        Run backward a second time with the same upstream and judge that run.
+
+    Returns
+    -------
+    Report
+        Entries: output, dL/dx, and dL/d(param) for each parameter.
+    """
+    __tracebackhide__ = True
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"check_layer: x must be a numpy array, got {type(x).__name__}")
+    seed = 0 if seed is None else int(seed)
+    if reference is None:
+        from .model_check import check_model
+        return check_model(layer, x, upstream=upstream, seed=seed, rtol=rtol, atol=atol,
+                           grad_rtol=grad_rtol, grad_atol=grad_atol,
+                           backward_twice=backward_twice)
+    fwd_tol = tolerance_for(x.dtype, FORWARD, rtol, atol)
+    grad_tol = tolerance_for(x.dtype, GRADIENT, grad_rtol, grad_atol)
+    access = param_access(layer, params, grads)
+    desc = describe_layer(layer)
+
+    # torch first: its results are final before the layer's code can touch
+    # shared memory (x and the parameters are shared, not copied).
+    x_t = torch.from_numpy(x).requires_grad_(True)
+    p_t = {n: torch.as_tensor(p).requires_grad_(True) for n, p in access.params().items()}
+    out_t = _call_reference(reference, x_t, p_t, desc)
+    g = _upstream(upstream, tuple(out_t.shape), x.dtype, seed)
+    out_t.backward(torch.from_numpy(g))
+
+    report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
+                       tolerances={"forward": fwd_tol, "gradient": grad_tol},
+                       upstream_given=True,
+                       notes=[f"parameters found as {access.how}; upstream dL/doutput: "
+                              f"{upstream if isinstance(upstream, str) else 'given'}"
+                              + (", backward run twice" if backward_twice else "")])
+    title = f"check_layer: {desc}"
+    entries: list[Entry] = []
+    try:
+        out = layer.forward(x)
+    except Exception as err:  # the layer's own bug: report it, don't crash
+        entries.append(Entry("output", FORWARD, 0, desc, error_diff(err, "forward", out_t)))
+        return Report(title, entries, **report_args)
+    entries.append(Entry("output", FORWARD, 0, desc,
+                         compare_arrays(out, out_t, rtol=fwd_tol.rtol, atol=fwd_tol.atol)))
+    for grad in access.grads().values():  # see Recording.poison
+        if isinstance(grad, np.ndarray) and grad.dtype.kind == "f":
+            grad.fill(np.nan)
+    try:
+        dx = layer.backward(g)
+        first = {n: _copy(a) for n, a in access.grads().items()}
+        if backward_twice:
+            first["<input 0>"] = _copy(dx)
+            dx = layer.backward(g)
+    except Exception as err:
+        entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
+                             error_diff(err, "backward", x_t.grad)))
+        return Report(title, entries, **report_args)
+    for n, grad in access.grads().items():
+        ref = p_t[n].grad
+        diff = compare_arrays(grad, ref, rtol=grad_tol.rtol, atol=grad_tol.atol)
+        if ref is None:
+            diff.message = f"the reference did not use parameter {n!r} (torch grad is None)"
+        entries.append(Entry(f"dL/d{n}", PARAM_GRAD, 0, desc, diff, param=n))
+    entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
+                         compare_arrays(dx, x_t.grad, rtol=grad_tol.rtol, atol=grad_tol.atol)))
+    if backward_twice:
+        report_args["notes"] += second_run_notes(entries, first, grad_tol)
+    report_args["notes"] += poison_notes(entries)
+    return Report(title, entries, **report_args)
+
+
+def second_run_notes(entries, first: dict, tol) -> list[str]:
+    """Say so when a failing gradient had matched after the first backward call."""
+    notes = []
+    for e in entries:
+        if e.ok or e.kind not in (PARAM_GRAD, INPUT_GRAD):
+            continue
+        key = e.param if e.kind == PARAM_GRAD else f"<input {e.layer}>"
+        if key in first and compare_arrays(first[key], e.expected, rtol=tol.rtol,
+                                           atol=tol.atol).ok:
+            notes.append(f"{e.label} matched after the first backward call but not after the "
+                         "second (same upstream): backward accumulates into its gradients or "
+                         "changes state in place; it should overwrite")
+    return notes
+
+
+def poison_notes(entries) -> list[str]:
+    """Explain a NaN left in a gradient buffer that was NaN-filled before backward."""
+    return [f"{e.name}: its buffer was filled with NaN before backward and NaN is left: "
+            "backward adds into the gradient (+=) or never writes it; it should overwrite"
+            for e in entries
+            if e.kind == PARAM_GRAD and e.status == NAN_ONE
+            and bool(np.isnan(e.actual).any()) and not bool(np.isnan(e.expected).any())]
+
+
+def _copy(a):
+    return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+
+
+def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
+    if isinstance(upstream, np.ndarray):
+        if upstream.shape != shape or upstream.dtype != dtype:
+            raise ValueError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
+                             f"(the output's), got {upstream.shape} {upstream.dtype}")
+        return upstream
+    if upstream == "ones":
+        return np.ones(shape, dtype)
+    if upstream == "random":
+        return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    raise ValueError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
+
+
+def _call_reference(reference, x_t, p_t: dict, desc: str):
+    """Call ``reference(x, ...)`` with parameters by keyword if it names them, else by position."""
+    try:
+        sig = inspect.signature(reference)
+        named = set(sig.parameters)
+        var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    except (TypeError, ValueError):  # builtins without a signature
+        named, var_kw = set(), False
+    by_keyword = bool(p_t) and (var_kw or all(n in named for n in p_t))
+    try:
+        out = reference(x_t, **p_t) if by_keyword else reference(x_t, *p_t.values())
+    except Exception as err:
+        how = "by keyword" if by_keyword else "by position"
+        raise TypeError(f"check_layer({desc}): the reference raised {type(err).__name__}: {err} "
+                        f"(called with x and parameters {list(p_t)} {how})") from err
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"check_layer({desc}): the reference must return a torch.Tensor, "
+                        f"got {type(out).__name__}")
+    return out

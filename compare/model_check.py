@@ -1,0 +1,311 @@
+"""``check_model``: a scratch model and its torch twin on the same data, stage by stage.
+
+Scratch runs through its own code paths (``Sequential.forward``/``backward``,
+a loss's ``forward``/``backward``, ``Net.predict``/``Net.backward(label)``);
+each layer's ``forward``/``backward`` is tapped on the instance for the
+duration of the check, so every intermediate output and gradient is seen
+without re-implementing the container. Torch runs the twin module by
+module, keeping every intermediate's ``.grad``.
+
+Backward runs twice on the scratch side and the second run is judged: a
+layer that accumulates instead of overwriting, or that changes its cache or
+the caller's gradient in place, fails where a single run would pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+import scratch
+import torch_ref
+from scratch.errors import DTypeError
+
+from .diff import compare_many, error_diff
+from .layer_check import _upstream, poison_notes, second_run_notes
+from .plan import layers_of, plan_for, torch_dtype
+from .recording import Recording
+from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .tolerances import GRADIENT, TOLERANCES, as_numpy_dtype, tolerance_for
+
+NET_LOSS_DESC = "summed BCE of Net.backward"
+
+
+def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
+                grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
+                backward_twice: bool = True, replay: str | None = None) -> Report:
+    """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
+
+    Parameters
+    ----------
+    model : scratch.Sequential, scratch.Net, or any single scratch layer
+    x : np.ndarray, (batch, in_features), the model's dtype
+    y : targets
+        (batch, out) floats for "bce"/"bce_with_logits"/"mse"; (batch,) integer
+        labels for "cross_entropy"; for ``scratch.Net`` the label(s) given to
+        ``Net.backward(label)`` (0/1 scalar or (batch,)).
+    loss : scratch loss object, or "bce", "bce_with_logits", "mse", "cross_entropy"
+        A name means that loss with reduction "mean". Not used with
+        ``scratch.Net``, whose ``backward(label)`` takes the summed BCE itself.
+        None without ``y``: backpropagate ``upstream`` instead.
+    dtype : float32 or float64, optional
+        The dtype the twin computes in; default the model's. A wider dtype than
+        the model's judges scratch against a more exact reference (the input
+        and targets are converted for torch only; tolerances are the narrower
+        dtype's).
+    rtol, atol : float, optional
+        Tolerance for outputs and the loss (both or neither; default by dtype,
+        see :data:`compare.TOLERANCES`).
+    grad_rtol, grad_atol : float, optional
+        Tolerance for every gradient (both or neither).
+    seed : int, optional
+        Seed of the random upstream (None means 0); recorded in the report.
+    upstream : None, "random", "ones", or np.ndarray shaped like the output
+        dL/d(output) when there is no loss ("random" by default then).
+    twin : torch.nn.Module, optional
+        A twin built by ``torch_ref.to_torch(model)`` to reuse; its weights are
+        overwritten with the model's first. By default a twin is built once per
+        model and reused while the model's layers and shapes stay the same.
+    backward_twice : bool
+        Run scratch's backward twice and judge the second run.
+    replay : str, optional
+        Python that reruns this check, printed in the report.
+
+    Returns
+    -------
+    Report
+        Forward output of every layer, the loss, dL/dpred, and from the last
+        layer down: each parameter gradient and dL/dinput.
+    """
+    __tracebackhide__ = True
+    kind, layers, prefixes = layers_of(model)
+    model_dtype = _model_dtype(model, layers, x)
+    ref_dtype = model_dtype if dtype is None else as_numpy_dtype(dtype)
+    if ref_dtype not in TOLERANCES:
+        raise DTypeError(f"check_model: dtype must be float32 or float64, got {ref_dtype}")
+    narrow = min(model_dtype, ref_dtype, key=lambda d: d.itemsize)
+    fwd_tol = tolerance_for(narrow, FORWARD, rtol, atol)
+    grad_tol = tolerance_for(narrow, GRADIENT, grad_rtol, grad_atol)
+    seed = 0 if seed is None else int(seed)
+    loss, upstream = _resolve_loss(kind, loss, y, upstream)
+    plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
+
+    rec = Recording(layers, prefixes)
+    with rec.tapped():
+        scratch_error = _run_scratch(model, kind, rec, x, y, loss, upstream, seed,
+                                     backward_twice)
+    tres = _run_torch(plan, rec, x, y, loss, ref_dtype, scratch_error)
+    entries = _entries(plan, layers, rec, tres, loss, fwd_tol, grad_tol, ref_dtype != model_dtype)
+    if scratch_error is not None:
+        entries.append(_error_entry(plan, rec, loss, scratch_error))
+    notes = []
+    if backward_twice and rec.first is not None:
+        notes.append("scratch's backward ran twice; the second run is judged")
+        notes += second_run_notes(entries, rec.first, grad_tol)
+    notes += poison_notes(entries)
+    if loss is None and kind != "net":
+        how = upstream if isinstance(upstream, str) else "given"
+        notes.append(f"no loss: backpropagated a {how} upstream dL/doutput")
+    if ref_dtype != model_dtype:
+        notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
+    title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
+    return Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
+                  expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
+                  notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+
+
+def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:
+    """:func:`check_model`, raising AssertionError (carrying the report) on any mismatch.
+
+    The error's message is the full report; ``err.report`` is the Report.
+    """
+    __tracebackhide__ = True
+    report = check_model(model, x, y, loss, **kwargs)
+    if not report.ok:
+        err = AssertionError(str(report))
+        err.report = report
+        raise err
+    return report
+
+
+# -- inputs ----------------------------------------------------------------------
+def _model_dtype(model, layers, x) -> np.dtype:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"check_model: x must be a numpy array, got {type(x).__name__}")
+    found = {a.dtype for layer in layers for a in layer.params.values()}
+    if len(found) > 1:
+        raise DTypeError(f"check_model: {model!r} mixes parameter dtypes {sorted(map(str, found))}")
+    dt = found.pop() if found else x.dtype
+    if x.dtype != dt:
+        raise DTypeError(f"check_model: x has dtype {x.dtype} but the model computes in {dt}; "
+                         "convert x explicitly (twinnet never casts silently)")
+    if dt not in TOLERANCES:
+        raise DTypeError(f"check_model: x must be float32 or float64, got {dt}")
+    return dt
+
+
+def _resolve_loss(kind, loss, y, upstream):
+    if kind == "net":
+        if y is None:
+            raise ValueError("check_model(Net): y is the label(s) for Net.backward(label)")
+        if loss not in (None, "bce") or upstream is not None:
+            raise ValueError("check_model(Net): Net.backward(label) fixes the loss (summed "
+                             "BCE); pass loss=None (or 'bce') and no upstream")
+        return None, None
+    if loss is None:
+        if y is not None:
+            raise ValueError("check_model: y was given without a loss; pass loss= "
+                             "('bce', 'bce_with_logits', 'mse', 'cross_entropy' or a loss object)")
+        return None, "random" if upstream is None else upstream
+    if upstream is not None:
+        raise ValueError("check_model: give either a loss (with y) or an upstream, not both")
+    if isinstance(loss, str):
+        loss = torch_ref.loss_by_name(loss)
+    if not isinstance(loss, scratch.Loss):
+        raise TypeError(f"check_model: loss must be a scratch loss or its name, got {loss!r}")
+    if not isinstance(y, np.ndarray):
+        raise TypeError(f"check_model: y must be a numpy array for {loss!r}, "
+                        f"got {type(y).__name__}")
+    return loss, None
+
+
+# -- the two runs ----------------------------------------------------------------
+def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
+    """Run scratch's own code; return the exception it raised, if any (rec says where)."""
+    try:
+        pred = model.predict(x) if kind == "net" else model.forward(x)
+        for run in range(2 if twice else 1):
+            if run == 1:
+                rec.keep_first()
+            rec.at("loss")
+            if kind == "net":
+                if run == 0:
+                    rec.poison()
+                rec.loss_value = model.backward(y)  # Net's own loss, then its backward
+                continue
+            if run == 0:
+                rec.poison()
+            if loss is None:
+                if run == 0:
+                    rec.top_grad = _upstream(upstream, pred.shape, pred.dtype, seed)
+                top = rec.top_grad
+            else:
+                if run == 0:
+                    rec.loss_value = np.asarray(loss.forward(pred, y), dtype=pred.dtype)
+                top = loss.backward()
+            model.backward(top)
+    except Exception as err:  # the code under test raised: report it, don't crash
+        return err
+    return None
+
+
+def _run_torch(plan, rec, x, y, loss, dtype, scratch_error) -> dict:
+    """Twin forward (every intermediate kept) and backward, as far as scratch got."""
+    n = len(plan.torch_layers)
+    failed_in = None if scratch_error is None else rec.phase
+    stop = rec.layer if failed_in == "forward" else n
+    x_t = torch.from_numpy(x)
+    if x_t.dtype != torch_dtype(dtype):
+        x_t = x_t.to(torch_dtype(dtype))  # a wider reference was asked for: convert for torch
+    a = x_t.requires_grad_(True)
+    res = {"x": x_t, "outs": [], "loss": None, "backward": False}
+    for module in plan.torch_layers[:stop]:
+        a = module(a)
+        a.retain_grad()
+        res["outs"].append(a)
+    if failed_in in ("forward", "loss"):
+        return res
+    if plan.kind == "net":
+        res["loss"] = torch_ref.LectureNet.loss(a, y, reduction="none")
+        res["loss"].sum().backward()
+    elif loss is not None:
+        target = torch_ref.target_to_torch(loss, y)
+        if target.is_floating_point() and target.dtype != a.dtype:
+            target = target.to(a.dtype)
+        res["loss"] = _torch_loss(loss)(a, target)
+        res["loss"].backward()
+    else:
+        a.backward(torch.from_numpy(rec.top_grad).to(a.dtype))
+    res["backward"] = True
+    return res
+
+
+_LOSS_MODULES: dict = {}
+
+
+def _torch_loss(loss):
+    key = (type(loss), loss.reduction)
+    if key not in _LOSS_MODULES:
+        _LOSS_MODULES[key] = torch_ref.loss_to_torch(loss)
+    return _LOSS_MODULES[key]
+
+
+# -- entries ---------------------------------------------------------------------
+def _np(t):
+    return None if t is None else t.detach().numpy()
+
+
+def _entries(plan, layers, rec, tres, loss, fwd_tol, grad_tol, cross) -> list[Entry]:
+    """Forward outputs, loss, dL/dpred, then each layer's gradients from the top down."""
+    n = len(layers)
+    loss_desc = _loss_desc(plan.kind, loss)
+    specs = []  # (Entry fields without the diff, actual, expected, tolerance)
+
+    outs_t = tres["outs"]
+    for i, t in enumerate(outs_t):
+        specs.append((("output", FORWARD, i, plan.descs[i]), {}, rec.outs[i], _np(t), fwd_tol))
+    if tres["backward"]:
+        if tres["loss"] is not None:
+            as_loss = {"is_loss": True}
+            specs.append((("loss", LOSS, n, loss_desc), as_loss, rec.loss_value,
+                          _np(tres["loss"]), fwd_tol))
+            if rec.grad_outs[n - 1] is not None:
+                specs.append((("dL/dpred", INPUT_GRAD, n, loss_desc), as_loss,
+                              rec.grad_outs[n - 1], _np(outs_t[-1].grad), grad_tol))
+        for i in range(n - 1, -1, -1):
+            if rec.grad_ins[i] is None:  # scratch raised here (or above) in its backward
+                break
+            for slot in plan.params:
+                if slot.layer != i:
+                    continue
+                grad_t = slot.tensor.grad
+                expected = None if grad_t is None else slot.link.to_scratch_layout(_np(grad_t))
+                link = slot.link
+                specs.append(((f"dL/d{slot.key}", PARAM_GRAD, i, plan.descs[i]),
+                              {"param": link.scratch_name, "reference_param": link.torch_name,
+                               "transposed": link.transposed},
+                              layers[i].grads[slot.key], expected, grad_tol))
+            # Layer i's result as handed on (a snapshot), or as returned at the bottom.
+            handed = rec.grad_outs[i - 1] if i > 0 else None
+            below = tres["x"] if i == 0 else outs_t[i - 1]
+            specs.append((("dL/dinput", INPUT_GRAD, i, plan.descs[i]), {},
+                          rec.grad_ins[i] if handed is None else handed, _np(below.grad),
+                          grad_tol))
+    diffs = compare_many([(a, e, tol) for *_, a, e, tol in specs], check_dtype=not cross)
+    return [Entry(*fields, diff, **extra)
+            for (fields, extra, *_), diff in zip(specs, diffs, strict=True)]
+
+
+def _error_entry(plan, rec, loss, err) -> Entry:
+    n = len(plan.descs)
+    if rec.phase == "forward":
+        return Entry("output", FORWARD, rec.layer, plan.descs[rec.layer],
+                     error_diff(err, "forward"))
+    if rec.phase == "loss":
+        return Entry("loss", LOSS, n, _loss_desc(plan.kind, loss), error_diff(err, "the loss"),
+                     is_loss=True)
+    return Entry("dL/dinput", INPUT_GRAD, rec.layer, plan.descs[rec.layer],
+                 error_diff(err, "backward"))
+
+
+def _loss_desc(kind, loss) -> str:
+    if kind == "net":
+        return NET_LOSS_DESC
+    return "no loss" if loss is None else repr(loss)
+
+
+def _describe_model(model, kind, plan) -> str:
+    if kind == "net":
+        return f"Net({plan.descs[0]}, {plan.descs[1]})"
+    return plan.descs[0] if kind == "layer" else f"Sequential({', '.join(plan.descs)})"
+

@@ -1,0 +1,261 @@
+"""The result of a check: one :class:`Entry` per compared array, and where they first part.
+
+A :class:`Report` lists, in reading order, every layer's output, the loss,
+dL/dpred, and walking back from the loss, each layer's parameter gradients
+and dL/dinput. ``first_divergence`` names the layer to look at:
+
+* the first layer whose **forward** output differs (everything after it is
+  then wrong too, so nothing later is blamed), else
+* walking back from the loss, the first layer whose **backward** results
+  differ while the gradient flowing into it (its dL/doutput) matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .diff import ERROR, ArrayDiff
+from .tolerances import Tolerance
+
+FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD = "forward", "loss", "param_grad", "input_grad"
+KINDS = (FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD)
+
+
+@dataclass(eq=False)
+class Entry:
+    """One compared array.
+
+    Attributes
+    ----------
+    label : str
+        What was compared: "output", "loss", "dL/dpred", "dL/dinput", "dL/dW".
+    kind : str
+        "forward", "loss", "param_grad" or "input_grad" (dL/dpred from the loss
+        counts as the loss stage's input_grad).
+    layer : int
+        Position in the model; the loss sits at ``len(layers)``.
+    layer_desc : str
+        E.g. ``Linear(3, 1)`` or ``BCELoss(reduction='mean')``.
+    diff : ArrayDiff
+        The verdict, with references to both arrays (``diff.actual``, ``diff.expected``).
+    param : str, optional
+        Parameter name on the checked side (scratch's full name, e.g. ``"2.W"``).
+    reference_param : str, optional
+        The same parameter's name on the reference side (e.g. torch's ``"2.weight"``).
+    transposed : bool
+        Whether the reference stores that parameter transposed (already undone
+        before comparing, so both arrays are in the checked side's layout).
+    is_loss : bool
+        True for the loss stage's entries.
+    """
+
+    label: str
+    kind: str
+    layer: int
+    layer_desc: str
+    diff: ArrayDiff
+    param: str | None = None
+    reference_param: str | None = None
+    transposed: bool = False
+    is_loss: bool = False
+
+    @property
+    def name(self) -> str:
+        """Unique, readable name, e.g. ``"layer 2 (Linear(3, 1)) dL/dW [2.W <-> 2.weight^T]"``."""
+        return f"{self.where} {self.label}{self.param_note}"
+
+    @property
+    def where(self) -> str:
+        if self.is_loss:
+            return f"the loss ({self.layer_desc})"
+        return f"layer {self.layer} ({self.layer_desc})"
+
+    @property
+    def param_note(self) -> str:
+        if self.param is None or (self.reference_param in (None, self.param)
+                                  and not self.transposed):
+            return ""
+        ref = self.reference_param or self.param
+        return f" [{self.param} <-> {ref}{', transposed' if self.transposed else ''}]"
+
+    # Shortcuts into the diff.
+    status = property(lambda self: self.diff.status)
+    ok = property(lambda self: self.diff.ok)
+    shape = property(lambda self: self.diff.shape)
+    max_abs = property(lambda self: self.diff.max_abs)
+    max_rel = property(lambda self: self.diff.max_rel)
+    allowed = property(lambda self: self.diff.allowed)
+    ratio = property(lambda self: self.diff.ratio)
+    worst_index = property(lambda self: self.diff.worst_index)
+    actual = property(lambda self: self.diff.actual)
+    expected = property(lambda self: self.diff.expected)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "label": self.label, "kind": self.kind,
+                "layer": self.layer, "layer_desc": self.layer_desc, "is_loss": self.is_loss,
+                "param": self.param, "reference_param": self.reference_param,
+                "transposed": self.transposed, **self.diff.to_dict()}
+
+
+@dataclass(eq=False)
+class Divergence:
+    """Where the two sides first part.
+
+    Attributes
+    ----------
+    phase : "forward" or "backward"
+    layer : int
+    layer_desc : str
+    entry : Entry
+        The first failing entry at that layer.
+    entries : list[Entry]
+        Every failing entry at that layer.
+    message : str
+        E.g. "backward diverges at layer 1 (Sigmoid()): dL/dinput wrong while
+        its dL/doutput matched".
+    """
+
+    phase: str
+    layer: int
+    layer_desc: str
+    entry: Entry
+    entries: list
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"phase": self.phase, "layer": self.layer, "layer_desc": self.layer_desc,
+                "entry": self.entry.name, "entries": [e.name for e in self.entries],
+                "message": self.message}
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def find_divergence(entries: list[Entry], *, upstream_given: bool = False,
+                    partial_backward: bool = False) -> Divergence | None:
+    """The first forward failure, else the first backward failure walking back from the loss.
+
+    ``upstream_given``: the top layer's dL/doutput was handed to both sides
+    (no loss), which the message then says. ``partial_backward``: only
+    parameter and input gradients were compared (finite differences), so the
+    message cannot claim that dL/doutput matched.
+    """
+    forward = [e for e in entries if e.kind in (FORWARD, LOSS)]
+    for e in sorted(forward, key=lambda e: e.layer):
+        if not e.ok:
+            what = ("the loss value differs while the prediction matched" if e.is_loss
+                    else "its output differs while its input matched")
+            if e.status == ERROR:
+                what = e.diff.message
+            return Divergence("forward", e.layer, e.layer_desc, e, [e],
+                              f"forward diverges at {e.where}: {what}")
+    backward = [e for e in entries if e.kind in (PARAM_GRAD, INPUT_GRAD)]
+    top = max((e.layer for e in backward), default=None)
+    for layer in sorted({e.layer for e in backward}, reverse=True):
+        bad = [e for e in backward if e.layer == layer and not e.ok]
+        if not bad:
+            continue
+        first = bad[0]
+        wrong = " and ".join(e.label + e.param_note for e in bad)
+        errors = [e.diff.message for e in bad if e.status == ERROR]
+        if errors:
+            why = errors[0]
+        elif first.is_loss:
+            why = f"{wrong} wrong while the loss value matched"
+        elif partial_backward:
+            why = (f"{wrong} wrong while every gradient compared above it matched "
+                   "(the fault is in this layer or in a parameter-free layer above it)")
+        elif upstream_given and layer == top:
+            why = f"{wrong} wrong given the same dL/doutput on both sides"
+        else:
+            why = f"{wrong} wrong while its dL/doutput matched"
+        return Divergence("backward", layer, first.layer_desc, first, bad,
+                          f"backward diverges at {first.where}: {why}")
+    return None
+
+
+class Report:
+    """Everything a check compared, its verdict, and where the sides first part.
+
+    Attributes
+    ----------
+    title : str
+        What was checked, e.g. ``check_model: Sequential(...) + BCELoss(...)``.
+    entries : list[Entry]
+        In reading order: forward outputs, loss, then gradients from the loss back.
+    ok : bool
+        True when there is at least one entry and every entry passed.
+    first_divergence : Divergence | None
+    dtype : str
+    seed : int | None
+        Seed of the random parts (random upstream or random case): replays the run.
+    actual_name, expected_name : str
+        What the two sides are ("scratch" vs "torch", "layer" vs "finite differences").
+    tolerances : dict[str, Tolerance]
+        The tolerance used for each group ("forward", "gradient").
+    notes : list[str]
+        Extra facts worth printing (e.g. "backward ran twice").
+    replay : str | None
+        A line of Python that reruns this check.
+    """
+
+    def __init__(self, title: str, entries: list[Entry], *, dtype, seed: int | None = None,
+                 actual_name: str = "scratch", expected_name: str = "torch",
+                 tolerances: dict[str, Tolerance] | None = None, notes=(),
+                 replay: str | None = None, upstream_given: bool = False,
+                 partial_backward: bool = False) -> None:
+        self.title, self.entries, self.seed = title, list(entries), seed
+        self.dtype = str(np.dtype(dtype))
+        self.actual_name, self.expected_name = actual_name, expected_name
+        self.tolerances = dict(tolerances or {})
+        self.notes, self.replay = list(notes), replay
+        self.ok = bool(self.entries) and all(e.ok for e in self.entries)
+        self.first_divergence = None if self.ok else find_divergence(
+            self.entries, upstream_given=upstream_given, partial_backward=partial_backward)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def failures(self) -> list[Entry]:
+        return [e for e in self.entries if not e.ok]
+
+    def entry(self, name_part: str, kind: str | None = None) -> Entry:
+        """The one entry whose name contains ``name_part`` (and of ``kind``, if given)."""
+        found = [e for e in self.entries if name_part in e.name and kind in (None, e.kind)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} entries match {name_part!r}; names: "
+                           f"{[e.name for e in self.entries]}")
+        return found[0]
+
+    def worst(self, kinds=KINDS) -> Entry | None:
+        """The entry of those kinds closest to (or furthest past) its tolerance."""
+        pool = [e for e in self.entries if e.kind in kinds and e.diff.comparable]
+        return max(pool, key=lambda e: e.ratio, default=None)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (arrays are summarised, not included)."""
+        return {"title": self.title, "ok": self.ok, "dtype": self.dtype, "seed": self.seed,
+                "actual_name": self.actual_name, "expected_name": self.expected_name,
+                "tolerances": {k: {"rtol": t.rtol, "atol": t.atol}
+                               for k, t in self.tolerances.items()},
+                "first_divergence": (None if self.first_divergence is None
+                                     else self.first_divergence.to_dict()),
+                "notes": self.notes, "replay": self.replay,
+                "entries": [e.to_dict() for e in self.entries]}
+
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else f"FAIL: {self.first_divergence}"
+        return f"<Report {self.title!r}: {len(self.entries)} entries, {verdict}>"
+
+    def __str__(self) -> str:
+        from .render import render_report
+        return render_report(self)
