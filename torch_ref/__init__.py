@@ -24,6 +24,7 @@ from .losses import (
 )
 from .modules import LectureNet, LinearSigmoid, Step
 from .registry import Twin, register_twin, twin_for_scratch, twin_for_torch, unregister_twin
+from .state_dict import export_state_dict, import_state_dict
 
 __all__ = [
     "LOSS_NAMES", "LectureNet", "LinearSigmoid", "PARAM_MAP_ATTR", "ParamLink", "Step", "Twin",
@@ -31,3 +32,4 @@ __all__ = [
     "register_twin", "scratch_to_torch_grad", "target_to_torch", "to_torch",
     "torch_to_scratch_layout", "twin_for_scratch", "twin_for_torch", "unregister_twin",
 ]
+__all__ += ["export_state_dict", "import_state_dict"]
