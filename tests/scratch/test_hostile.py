@@ -268,14 +268,22 @@ def linear_property(make, dtype, config=SETTINGS):
         grads = run_or_overflow(lambda: (layer.backward(g), layer.grads["W"], layer.grads["b"]))
         bounds = (abs_matmul_bound(g, W.T), abs_matmul_bound(x.T, g),
                   np.abs(g).astype(np.longdouble).sum(axis=0))
-        if grads is None:
-            assert any(may_overflow(bd, dtype) for bd in bounds), \
-                "refused a backward that cannot overflow"
+        if grads is None:  # dL/dx overflowed: refused by backward
+            assert may_overflow(bounds[0], dtype), "refused a backward that cannot overflow"
             return
         yt.backward(to_t(g))
         for name, mine, ref, bd in zip(("dx", "dW", "db"), grads, (xt.grad, Wt.grad, bt.grad),
                                        bounds, strict=True):
-            if torch.isfinite(ref).all():
+            if not np.isfinite(mine).all():
+                # an overflowed parameter gradient is left as torch leaves it, and SGD
+                # refuses to step with it, touching no parameter
+                assert name != "dx" and may_overflow(bd, dtype), f"non-finite Linear {name}"
+                before = {k: v.copy() for k, v in layer.params.items()}
+                with pytest.raises(scratch.NonFiniteError, match="SGD: gradient"):
+                    scratch.SGD(layer, lr=0.1).step()
+                for k, v in before.items():
+                    np.testing.assert_array_equal(layer.params[k], v)
+            elif torch.isfinite(ref).all():
                 assert_close(mine, ref.numpy(), dtype, scale=bd.astype(np.float64),
                              what=f"Linear {name}")
 
@@ -529,3 +537,21 @@ def test_bce_with_logits_is_stable_at_plus_minus_1000():
     # right answers cost 0, wrong ones |z| = 1000 each (log1p(exp(-1000)) = 0)
     assert loss.forward(z, y) == 2000.0
     np.testing.assert_array_equal(loss.backward(), [[0.0], [0.0], [1.0], [-1.0]])
+
+
+def test_overflowed_weight_gradient_is_left_as_torch_leaves_it_and_sgd_refuses_it():
+    layer = scratch.Linear(1, 1, rng=0)
+    layer.W, layer.b = np.array([[1e-300]]), np.array([0.0])
+    x = np.array([[1e308], [-1e308]])
+    layer.forward(x)
+    g = np.array([[2.0], [2.0]])
+    dx = layer.backward(g)  # dx = 2e-300: fine; dW = 2e308 - 2e308 overflows (inf or NaN)
+    xt, Wt = to_t(x), to_t(layer.W, True)
+    (xt @ Wt).backward(to_t(g))
+    assert not np.isfinite(layer.grads["W"]).any() and not torch.isfinite(Wt.grad).any()
+    np.testing.assert_array_equal(dx, [[2e-300], [2e-300]])
+    before = layer.W.copy(), layer.b.copy()
+    with pytest.raises(scratch.NonFiniteError, match=r"SGD: gradient 'W'.*non-finite"):
+        scratch.SGD(layer, lr=0.1).step()
+    np.testing.assert_array_equal(layer.W, before[0])  # nothing half-updated
+    np.testing.assert_array_equal(layer.b, before[1])
