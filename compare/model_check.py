@@ -21,6 +21,7 @@ import scratch
 import torch_ref
 from scratch.errors import DTypeError
 
+from . import probes
 from .diff import compare_many, error_diff
 from .layer_check import _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
@@ -33,7 +34,9 @@ NET_LOSS_DESC = "summed BCE of Net.backward"
 
 def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
-                backward_twice: bool = True, replay: str | None = None) -> Report:
+                backward_twice: bool = True, replay: str | None = None,
+                forward_twice: bool = True, probe_extremes: bool = True,
+                probe_kinks: bool = True) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
 
     Parameters
@@ -70,6 +73,17 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         Run scratch's backward twice and judge the second run.
     replay : str, optional
         Python that reruns this check, printed in the report.
+    forward_twice : bool
+        Run scratch's forward once on a decoy input (``x``'s values reordered)
+        before the judged run, so a layer that caches only its first input fails.
+    probe_extremes : bool
+        Also judge the loss at extreme predictions (saturated probabilities,
+        huge logits) against its torch twin; see :mod:`compare.probes`.
+    probe_kinks : bool
+        Check again with one output unit of every ``scratch.Linear`` that feeds
+        a parameter-free layer zeroed (weights restored after), so ReLU/Step
+        see exact zeros; those entries' layer reads "[exact-0 units]".
+        Probe entries are added only when the judged run itself passes.
 
     Returns
     -------
@@ -79,6 +93,22 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     """
     __tracebackhide__ = True
     kind, layers, prefixes = layers_of(model)
+    if probe_kinks:
+        args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol,
+                    grad_atol=grad_atol, seed=seed, upstream=upstream, twin=twin,
+                    backward_twice=backward_twice, replay=replay, probe_kinks=False)
+        _model_dtype(model, layers, x)  # bad input is reported before any weight is touched
+        # The probe runs first so that the model's caches and grads end as the judged run
+        # left them; it is reported only when that run passes (else it repeats its failures).
+        with probes.zeroed_units(layers, 0 if seed is None else int(seed)) as zeroed:
+            probe = zeroed and probes.keep_arrays(check_model(
+                model, x, y, loss, forward_twice=False, probe_extremes=False, **args))
+        main = check_model(model, x, y, loss, forward_twice=forward_twice,
+                           probe_extremes=probe_extremes, **args)
+        if not zeroed or not main.ok:
+            return main
+        probe.notes.insert(0, "zeroed " + ", ".join(zeroed))
+        return probes.with_probe(main, probe, probes.UNITS_NOTE)
     model_dtype = _model_dtype(model, layers, x)
     ref_dtype = model_dtype if dtype is None else as_numpy_dtype(dtype)
     if ref_dtype not in TOLERANCES:
@@ -90,14 +120,22 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
 
+    if forward_twice:
+        _decoy_forward(model, kind, x, seed)
     rec = Recording(layers, prefixes)
     with rec.tapped():
         scratch_error = _run_scratch(model, kind, rec, x, y, loss, upstream, seed,
                                      backward_twice)
     tres = _run_torch(plan, rec, x, y, loss, ref_dtype, scratch_error)
     entries = _entries(plan, layers, rec, tres, loss, fwd_tol, grad_tol, ref_dtype != model_dtype)
+    for i, (before, after) in sorted(rec.inputs_changed.items()):
+        probes.insert_after_output(entries, probes.input_change_entry(
+            i, plan.descs[i], before, after))
     if scratch_error is not None:
         entries.append(_error_entry(plan, rec, loss, scratch_error))
+    elif probe_extremes and loss is not None and all(e.ok for e in entries):
+        entries += probes.loss_probe_entries(loss, rec.outs[-1].shape[-1], model_dtype,
+                                             len(layers), fwd_tol, grad_tol)
     notes = []
     if backward_twice and rec.first is not None:
         notes.append("scratch's backward ran twice; the second run is judged")
@@ -170,6 +208,15 @@ def _resolve_loss(kind, loss, y, upstream):
 
 
 # -- the two runs ----------------------------------------------------------------
+def _decoy_forward(model, kind, x, seed) -> None:
+    """One untapped forward on a decoy input; its errors are left to the judged run."""
+    try:
+        decoy = probes.decoy_input(x, seed)
+        model.predict(decoy) if kind == "net" else model.forward(decoy)
+    except Exception:  # noqa: S110 (the judged run on x reports whatever is wrong)
+        pass
+
+
 def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
     """Run scratch's own code; return the exception it raised, if any (rec says where)."""
     try:
