@@ -1,6 +1,26 @@
 """Mutation testing for twinnet's checker: realistic backprop bugs it must catch.
 
-``catalogue`` holds the broken variants of scratch's layers and losses, each
-with what it breaks and where a checker should point; ``runner`` runs every
-mutant through compare's checks and tallies the kill and localization rates.
+``catalogue`` holds the registry (:data:`MUTANTS`) and the models that host
+each mutant; ``layer_bugs`` and ``loss_bugs`` hold the broken classes;
+``runner`` runs every mutant through compare's checks and tallies the kill
+and localization rates (``twinnet mutants`` prints them).
 """
+
+from . import layer_bugs as _layer_bugs  # noqa: F401  (registers the layer mutants)
+from . import loss_bugs as _loss_bugs  # noqa: F401  (registers the loss mutants)
+from .catalogue import MUTANTS, LossAsLayer, ModelCase, Mutant, UnitCase, by_id
+from .runner import (
+    MutantResult,
+    Summary,
+    Verdict,
+    render_summary,
+    render_table,
+    run_all,
+    run_mutant,
+    summarize,
+)
+
+__all__ = [
+    "MUTANTS", "LossAsLayer", "ModelCase", "Mutant", "MutantResult", "Summary", "UnitCase",
+    "Verdict", "by_id", "render_summary", "render_table", "run_all", "run_mutant", "summarize",
+]
