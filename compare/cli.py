@@ -14,6 +14,8 @@ import sys
 # Order is the order shown in --help.
 COMMAND_MODULES = [
     "compare.commands.check",
+    "compare.commands.mutants",
+    "compare.commands.false_alarms",
 ]
 
 DEFAULT_COMMAND = "check"
