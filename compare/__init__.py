@@ -12,6 +12,7 @@ from .cases import Case, lecture_example, random_case, random_cases
 from .diff import STATUSES, ArrayDiff, compare_arrays
 from .gradcheck import gradcheck
 from .layer_check import check_layer
+from .lockstep import LockstepDivergence, LockstepResult, assert_lockstep, lockstep
 from .model_check import assert_model_matches, check_model
 from .report import Divergence, Entry, Report
 from .tolerances import TOLERANCES, Tolerance, tolerance_for
@@ -20,4 +21,5 @@ __all__ = [
     "STATUSES", "TOLERANCES", "ArrayDiff", "Case", "Divergence", "Entry", "Report", "Tolerance",
     "assert_model_matches", "check_layer", "check_model", "compare_arrays", "gradcheck",
     "lecture_example", "random_case", "random_cases", "tolerance_for",
+    "LockstepDivergence", "LockstepResult", "assert_lockstep", "lockstep",
 ]

@@ -93,6 +93,10 @@ def random_case(seed: int, dtype=None) -> Case:
     dt = drawn if dtype is None else np.dtype(dtype)
     if dt not in DTYPES:
         raise ValueError(f"random_case: dtype must be float32 or float64, got {dt}")
+    from .cases_conv import is_structured, structured_case  # imports this module
+
+    if is_structured(seed):
+        return structured_case(rng, dt, int(seed))
     for _ in range(MAX_DRAWS):
         case = _draw(rng, dt, int(seed))
         if case is not None:

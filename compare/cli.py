@@ -14,6 +14,7 @@ import sys
 # Order is the order shown in --help.
 COMMAND_MODULES = [
     "compare.commands.check",
+    "compare.commands.lecture",
     "compare.commands.mutants",
     "compare.commands.false_alarms",
 ]

@@ -63,7 +63,10 @@ class Entry:
 
     @property
     def name(self) -> str:
-        """Unique, readable name, e.g. ``"layer 2 (Linear(3, 1)) dL/dW [2.W <-> 2.weight^T]"``."""
+        """Unique, readable name.
+
+        E.g. ``"layer 2 (Linear(3, 1)) dL/dW [2.W <-> 2.weight, transposed]"``.
+        """
         return f"{self.where} {self.label}{self.param_note}"
 
     @property
@@ -74,11 +77,13 @@ class Entry:
 
     @property
     def param_note(self) -> str:
-        if self.param is None or (self.reference_param in (None, self.param)
-                                  and not self.transposed):
+        if self.param is None:
             return ""
-        ref = self.reference_param or self.param
-        return f" [{self.param} <-> {ref}{', transposed' if self.transposed else ''}]"
+        ref = self.reference_param
+        if ref is not None and (ref != self.param or self.transposed):
+            return f" [{self.param} <-> {ref}{', transposed' if self.transposed else ''}]"
+        # Same name on both sides: show it only if the label does not already say it.
+        return "" if self.label.endswith(f"d{self.param}") else f" [{self.param}]"
 
     # Shortcuts into the diff.
     status = property(lambda self: self.diff.status)
@@ -230,8 +235,13 @@ class Report:
         return [e for e in self.entries if not e.ok]
 
     def entry(self, name_part: str, kind: str | None = None) -> Entry:
-        """The one entry whose name contains ``name_part`` (and of ``kind``, if given)."""
-        found = [e for e in self.entries if name_part in e.name and kind in (None, e.kind)]
+        """The entry named exactly ``name_part``, else the one whose name contains it.
+
+        ``kind`` narrows the search. KeyError unless exactly one entry fits.
+        """
+        found = [e for e in self.entries if e.name == name_part and kind in (None, e.kind)]
+        if not found:
+            found = [e for e in self.entries if name_part in e.name and kind in (None, e.kind)]
         if len(found) != 1:
             raise KeyError(f"{len(found)} entries match {name_part!r}; names: "
                            f"{[e.name for e in self.entries]}")

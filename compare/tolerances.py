@@ -22,8 +22,9 @@ they legitimately differ by a few units of rounding per operation.
   rather than assumed: over 2,000 random float32 cases (seeds 0-1999, depth
   up to 4, widths up to 8, all losses, both reductions) the worst gradient
   error was 0.15 of this allowance (a BCE dL/dpred; the largest absolute
-  gradient difference seen anywhere was 3.8e-6), so no looser row is needed. A tighter pair (1e-6, 1e-6) was exceeded
-  (1.14 of allowed), which is why atol stays at 1e-5.
+  gradient difference seen anywhere was 3.8e-6), so no looser row is needed.
+  A tighter pair (1e-6, 1e-6) was exceeded (1.14 of allowed), which is why
+  atol stays at 1e-5.
 * The float64 figures over 2,000 cases: worst forward error 7.4e-9 of the
   allowance, worst gradient 2.1e-8 (|diff| <= 1.4e-13 absolute).
 * **finite differences (gradcheck):** a central difference with step ``eps``

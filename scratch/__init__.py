@@ -5,6 +5,7 @@ forward/backward contract.
 """
 
 from .activations import Identity, ReLU, Sigmoid, Step, Tanh, sigmoid
+from .conv import Conv2d
 from .data import add_bias_column, load_iris_binary, load_iris_multiclass
 from .errors import (
     BackwardBeforeForwardError,
@@ -22,7 +23,11 @@ from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from .neuron import LogisticRegression, Neuron, Perceptron
 from .optim import SGD
+from .pool import MaxPool2d
+from .rnn import RNN
 from .sequential import Sequential
+from .shape import Flatten
+from .softmax import Softmax
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BackwardBeforeForwardError", "CrossEntropyLoss",
@@ -32,4 +37,5 @@ __all__ = [
     "ShapeError", "Sigmoid", "Step", "Tanh", "TwinnetInputError", "add_bias_column",
     "load_iris_binary", "load_iris_multiclass", "sigmoid",
 ]
+__all__ += ["Conv2d", "Flatten", "MaxPool2d", "RNN", "Softmax"]
 __all__ += ["StateKeyError", "load", "save"]

@@ -7,12 +7,14 @@ with a zero gradient, the lecture's ``LinearSigmoid`` and ``LectureNet``).
     for link in param_map(tmodel):      # scratch name, torch name, transposed, reason
         tgrad = torch_to_scratch_layout(link, tmodel.get_parameter(link.torch_name).grad)
         ...compare with model.grads[link.scratch_name]
+__all__ += ["BatchFirstRNN"]
     model2 = from_torch(tmodel)         # bit-exact round trip
 
 New layers are added with :func:`register_twin` (see ``torch_ref.registry``).
 """
 
 from . import twins as _twins  # noqa: F401  (registers the built-in twins)
+from . import twins_conv as _twins_conv  # noqa: F401  (conv, pool, flatten, softmax, RNN)
 from .convert import PARAM_MAP_ATTR, from_torch, param_map, to_torch
 from .links import ParamLink, scratch_to_torch_grad, torch_to_scratch_layout
 from .losses import (
@@ -23,6 +25,7 @@ from .losses import (
     target_to_torch,
 )
 from .modules import LectureNet, LinearSigmoid, Step
+from .recurrent import BatchFirstRNN
 from .registry import Twin, register_twin, twin_for_scratch, twin_for_torch, unregister_twin
 from .state_dict import export_state_dict, import_state_dict
 
@@ -32,4 +35,5 @@ __all__ = [
     "register_twin", "scratch_to_torch_grad", "target_to_torch", "to_torch",
     "torch_to_scratch_layout", "twin_for_scratch", "twin_for_torch", "unregister_twin",
 ]
+__all__ += ["BatchFirstRNN"]
 __all__ += ["export_state_dict", "import_state_dict"]

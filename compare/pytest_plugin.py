@@ -1,0 +1,191 @@
+"""pytest plugin: check your own layers against torch from your own test suite.
+
+Installing twinnet registers this module under the ``pytest11`` entry point
+``twinnet``, so pytest loads it automatically (with autoloading disabled, pass
+``-p twinnet``). It adds nothing to a test run unless a test asks for it: no
+autouse fixtures, no header lines, no output. A test may request
+
+``twinnet``
+    a :class:`TwinnetFixture`: ``twinnet.check_layer(...)``,
+    ``twinnet.check_model(...)`` and ``twinnet.gradcheck(...)`` run the
+    :mod:`compare` function of the same name and fail the test with the full
+    report as the message when anything disagrees.
+``twinnet_rng``
+    a seeded ``np.random.Generator``. When the test fails, its report gains a
+    ``twinnet`` section reading ``twinnet seed: N``; rerun with
+    ``--twinnet-seed N`` to replay the same numbers.
+``twinnet_seed``
+    the integer seed behind ``twinnet_rng``.
+
+Example::
+
+    def test_my_layer(twinnet, twinnet_rng):
+        layer = MyLayer(3, 2)
+        x = twinnet_rng.normal(size=(4, 3))
+        twinnet.check_layer(layer, reference=lambda x, W: torch.sigmoid(x @ W), x=x)
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import numpy as np
+import pytest
+
+SEED_BITS = 32
+SEED_KEY = pytest.StashKey[int]()
+
+
+def _seed_option(text: str) -> int:
+    seed = int(text)
+    if not 0 <= seed < 2**SEED_BITS:
+        raise ValueError(f"--twinnet-seed must lie in [0, 2**{SEED_BITS}), got {seed}")
+    return seed
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register ``--twinnet-seed N`` under a "twinnet" group in ``pytest --help``."""
+    group = parser.getgroup("twinnet", "twinnet: check hand-written backprop against torch")
+    group.addoption(
+        "--twinnet-seed", dest="twinnet_seed", type=_seed_option, default=None, metavar="N",
+        help="seed every twinnet_rng fixture with N, to replay a failure that printed "
+             "'twinnet seed: N' (default: a fresh random seed per test)",
+    )
+
+
+@pytest.fixture
+def twinnet_seed(request: pytest.FixtureRequest) -> int:
+    """The seed of this test's ``twinnet_rng``: ``--twinnet-seed`` if given, else fresh.
+
+    Recorded on the test item, printed as ``twinnet seed: N`` if the test
+    fails, and stored in ``user_properties`` (so JUnit XML carries it too).
+    """
+    seed = request.config.getoption("twinnet_seed")
+    if seed is None:
+        seed = secrets.randbelow(2**SEED_BITS)
+    request.node.stash[SEED_KEY] = seed
+    request.node.user_properties.append(("twinnet_seed", seed))
+    return seed
+
+
+@pytest.fixture
+def twinnet_rng(twinnet_seed: int) -> np.random.Generator:
+    """``np.random.default_rng(twinnet_seed)``: the test's only source of randomness."""
+    return np.random.default_rng(twinnet_seed)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Append a "twinnet" section with the seed to the report of a failing seeded test."""
+    outcome = yield
+    report = outcome.get_result()
+    seed = item.stash.get(SEED_KEY, None)
+    if seed is not None and report.failed:
+        report.sections.append(
+            ("twinnet", f"twinnet seed: {seed}\nreplay: pytest --twinnet-seed {seed} "
+                        f"{item.nodeid!r}"))
+
+
+class TwinnetFixture:
+    """What the ``twinnet`` fixture returns: checks that fail the test with the report.
+
+    Every keyword argument is passed on unchanged to the function of
+    :mod:`compare` with the same name, so tolerances and parameter names work
+    exactly as documented there.
+    """
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """This test's ``twinnet_rng`` (requested on first use, so its seed is printed)."""
+        return self._request.getfixturevalue("twinnet_rng")
+
+    def check_layer(self, layer, reference=None, x: np.ndarray | None = None, **options):
+        """Run :func:`compare.check_layer`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        layer : object
+            The layer under test, with ``forward(x)`` and ``backward(grad_out)``.
+        reference : callable, optional
+            ``reference(x, *params) -> torch.Tensor``, the same maths in torch;
+            None uses a scratch layer's own torch twin.
+        x : np.ndarray, shape (batch, in_features)
+            The input to run both on.
+        **options
+            Passed to :func:`compare.check_layer` (e.g. ``rtol``, ``atol``).
+
+        Returns
+        -------
+        compare.Report
+            The passing report, for further inspection.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(compare.check_layer(layer, reference=reference, x=x, **options))
+
+    def check_model(self, model, x: np.ndarray, y: np.ndarray, loss="bce", **options):
+        """Run :func:`compare.check_model`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        model : scratch model
+            E.g. a ``scratch.Sequential``; its torch twin is built from the same weights.
+        x : np.ndarray, shape (batch, in_features)
+        y : np.ndarray
+            ``(batch, out_features)`` floats for ``"bce"``/``"mse"``; ``(batch,)``
+            integer labels for ``"cross_entropy"``.
+        loss : str or scratch loss
+            ``"bce"``, ``"bce_with_logits"``, ``"mse"``, ``"cross_entropy"`` or a loss object.
+        **options
+            Passed to :func:`compare.check_model`.
+
+        Returns
+        -------
+        compare.Report
+            The passing report.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(compare.check_model(model, x, y, loss=loss, **options))
+
+
+    def gradcheck(self, model, x: np.ndarray, y=None, loss=None, **options):
+        """Run :func:`compare.gradcheck`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        model : scratch model or any layer with ``forward``/``backward``
+        x : np.ndarray, shape (batch, in_features)
+        y, loss : optional
+            As in :meth:`check_model`; without a loss the check uses
+            ``L = sum(upstream * output)``.
+        **options
+            Passed to :func:`compare.gradcheck` (e.g. ``eps``, ``params``).
+
+        Returns
+        -------
+        compare.Report
+            The passing report: backprop against central finite differences.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(compare.gradcheck(model, x, y, loss, **options))
+
+
+def _pass_or_fail(report):
+    __tracebackhide__ = True
+    if not report.ok:
+        pytest.fail(str(report))
+    return report
+
+
+@pytest.fixture
+def twinnet(request: pytest.FixtureRequest) -> TwinnetFixture:
+    """Checks against torch that fail the test with twinnet's report as the message."""
+    return TwinnetFixture(request)

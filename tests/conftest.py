@@ -1,0 +1,3 @@
+"""Suite-wide pytest configuration: pytester runs throwaway projects for the plugin tests."""
+
+pytest_plugins = ["pytester"]
