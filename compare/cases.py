@@ -71,7 +71,9 @@ class Case:
         return f"compare.random_case({self.seed}, dtype='{self.dtype.name}').check()"
 
     def check(self, **kwargs) -> Report:
+        """check_model on this case; backward runs twice unless told otherwise."""
         kwargs.setdefault("seed", self.seed)
+        kwargs.setdefault("backward_twice", True)
         kwargs.setdefault("replay", self.replay)
         return check_model(self.model, self.x, self.y, self.loss, **kwargs)
 
@@ -322,7 +324,7 @@ def lecture_example() -> Report:
     net = lecture_net()
     x = np.array(LECTURE_X)
     twin = check_model(net, x, LECTURE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
-                       grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL,
+                       grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL, backward_twice=True,
                        replay="compare.lecture_example()")
     sides = {
         "y": (1, twin.entry("l2 ", FORWARD), "output"),

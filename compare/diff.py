@@ -248,37 +248,43 @@ def compare_many(pairs, *, check_dtype: bool = True) -> list[ArrayDiff]:
     return results
 
 
-def _all_close(todo) -> list[bool]:
-    """Per pair: every element within ``atol + rtol * |e|`` and ``e`` free of inf/NaN.
+#: Pairs at most this big are judged together on one concatenation (saves numpy
+#: calls); bigger ones alone, so no large array is ever copied just to be judged.
+BATCH_ELEMENTS = 4096
 
-    A NaN anywhere makes the comparison False; an inf in ``e`` would make the
-    allowance infinite and pass anything, hence the finite-sum test (a sum
-    that merely overflows sends a good pair down the slow path, no harm done).
-    Pairs sharing a tolerance are tested together on their concatenation.
+
+def _all_close(todo) -> list[bool]:
+    """Per pair: every element within ``atol + rtol * |e|``, and no NaN or inf anywhere.
+
+    First a cheap sufficient test: ``max |a - e| <= atol`` (a NaN or inf
+    anywhere makes the max NaN or inf, so it fails). All small pairs take it
+    together, on one concatenation. Only pairs that fail it get the full
+    elementwise test, where an inf in ``e`` (an infinite allowance) also
+    sends them on to :func:`_classify` via the finite-sum check.
     """
-    groups: dict = {}
-    for k, (_, _, _, tol) in enumerate(todo):
-        groups.setdefault(tol, []).append(k)
-    passed = [False] * len(todo)
-    for tol, members in groups.items():
-        starts, total = [], 0
-        for k in members:
+    maxima = [0.0] * len(todo)
+    small, starts, total = [], [], 0
+    for k, (_, a, e, _) in enumerate(todo):
+        if a.size <= BATCH_ELEMENTS:
+            small.append(k)
             starts.append(total)
-            total += todo[k][1].size
-        if len(members) == 1:
-            a, e = todo[members[0]][1], todo[members[0]][2]
+            total += a.size
         else:
-            a = np.concatenate([todo[k][1].ravel() for k in members])
-            e = np.concatenate([todo[k][2].ravel() for k in members])
-        within = np.less_equal(np.abs(a - e), tol.atol + tol.rtol * np.abs(e))
-        if len(members) == 1:
-            verdicts = [bool(within.all()) and bool(np.isfinite(np.add.reduce(e, axis=None)))]
-        else:
-            verdicts = (np.logical_and.reduceat(within, starts)
-                        & np.isfinite(np.add.reduceat(e, starts))).tolist()
-        for k, ok in zip(members, verdicts, strict=True):
-            passed[k] = ok
-    return passed
+            diff = np.subtract(a, e)
+            maxima[k] = np.abs(diff, out=diff).max()
+    if small:
+        diff = np.subtract(np.concatenate([todo[k][1].ravel() for k in small]),
+                           np.concatenate([todo[k][2].ravel() for k in small]))
+        np.abs(diff, out=diff)
+        for k, top in zip(small, np.maximum.reduceat(diff, starts).tolist(), strict=True):
+            maxima[k] = top
+    return [top <= item[3].atol or _elementwise_close(*item[1:])
+            for top, item in zip(maxima, todo, strict=True)]
+
+
+def _elementwise_close(a, e, tol) -> bool:
+    return bool(np.less_equal(np.abs(a - e), tol.atol + tol.rtol * np.abs(e)).all()
+                and np.isfinite(np.add.reduce(e, axis=None)))
 
 
 def _classify(a: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> ArrayDiff:

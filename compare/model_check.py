@@ -34,7 +34,7 @@ NET_LOSS_DESC = "summed BCE of Net.backward"
 
 def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
-                backward_twice: bool = True, replay: str | None = None,
+                backward_twice: bool = False, replay: str | None = None,
                 forward_twice: bool = True, probe_extremes: bool = True,
                 probe_kinks: bool = True) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
@@ -70,7 +70,11 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         overwritten with the model's first. By default a twin is built once per
         model and reused while the model's layers and shapes stay the same.
     backward_twice : bool
-        Run scratch's backward twice and judge the second run.
+        Run scratch's backward a second time and judge that run: catches a
+        backward that changes its cache or its inputs in place, at the cost
+        of one more scratch backward. Off by default: gradient buffers are
+        always NaN-filled before backward, which already exposes a backward
+        that accumulates (``+=``) instead of overwriting, or never writes.
     replay : str, optional
         Python that reruns this check, printed in the report.
     forward_twice : bool

@@ -4,8 +4,8 @@ A :class:`Plan` lines up the scratch layers with the torch twin's modules
 and each scratch parameter with its torch tensor. Building a twin costs far
 more than running a small net, so plans are cached per model (weakly, so a
 model can still be garbage-collected) and reused while the model keeps the
-same layer objects and parameter shapes; before every use the twin's
-weights are overwritten with the model's current ones (:meth:`Plan.sync`).
+same layer objects and parameter shapes; before every use the twin is
+given the model's current weights (:meth:`Plan.sync`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Plan:
     params : list[ParamSlot], in ``model.params`` order
     dtype : np.dtype the twin computes in
     signature : tuple identifying the layer objects and parameter shapes
+    owned : bool, whether the plan built the twin itself (then it views scratch's arrays)
     """
 
     kind: str
@@ -58,22 +59,29 @@ class Plan:
     params: list
     dtype: np.dtype
     signature: tuple
+    owned: bool
 
     def sync(self, layers: list) -> None:
-        """Copy the scratch layers' current weights into the twin and clear its gradients.
+        """Give the twin the scratch layers' current weights and clear its gradients.
 
+        A twin this plan built itself (never stepped, never handed out) simply
+        *views* scratch's arrays: no copy, and always current. A twin the
+        caller passed in, or one in another dtype, gets a checked copy.
         The plan holds no reference to scratch objects (the cache is keyed
         weakly by the model), so the caller passes ``layers``.
         """
         with torch.no_grad():
             for slot in self.params:
                 value = slot.link.to_torch_layout(layers[slot.layer].params[slot.key])
-                if value.shape != tuple(slot.tensor.shape):  # copy_ would broadcast
+                if value.shape != slot.tensor.shape:  # copy_ would broadcast
                     raise ShapeError(f"check_model: {self.descs[slot.layer]} parameter "
                                      f"{slot.link.scratch_name!r} has shape {value.shape} in "
                                      f"torch layout, its twin {slot.link.torch_name!r} "
                                      f"{tuple(slot.tensor.shape)}")
-                slot.tensor.copy_(torch.from_numpy(value))
+                if self.owned and value.dtype == self.dtype:
+                    slot.tensor.data = torch.from_numpy(value)
+                else:
+                    slot.tensor.copy_(torch.from_numpy(value))
                 slot.tensor.grad = None
 
 
@@ -119,13 +127,13 @@ def plan_for(model, kind: str, layers: list, prefixes: list, dtype: np.dtype,
             _CACHE[model] = plan
         except TypeError:  # not weak-referenceable: simply not cached
             pass
-    else:
-        plan.sync(layers)
+    plan.sync(layers)
     return plan
 
 
 def _build(model, kind, layers, prefixes, dtype, twin, signature) -> Plan:
-    if twin is None:
+    owned = twin is None
+    if owned:
         twin = torch_ref.to_torch(model, dtype=dtype)
     if kind == "net":
         torch_layers = [twin.l1, twin.l2]
@@ -145,7 +153,7 @@ def _build(model, kind, layers, prefixes, dtype, twin, signature) -> Plan:
                 key=lambda j: len(prefixes[j]))
         slots.append(ParamSlot(i, link.scratch_name[len(prefixes[i]):], link,
                                twin.get_parameter(link.torch_name)))
-    return Plan(kind, descs, twin, torch_layers, slots, dtype, signature)
+    return Plan(kind, descs, twin, torch_layers, slots, dtype, signature, owned)
 
 
 def torch_dtype(dtype: np.dtype) -> torch.dtype:

@@ -74,7 +74,7 @@ def test_transposed_weight_gradient_of_non_square_layer_is_a_shape_mismatch():
     assert report.first_divergence.entry.status == "shape"
     assert "shape differs: actual (2, 3) vs expected (3, 2)" in str(report)
     # Run twice, its own second backward trips over the (2, 3) buffer: reported, not raised.
-    twice = check_model(model, x, y, "mse")
+    twice = check_model(model, x, y, "mse", backward_twice=True)
     assert twice.first_divergence.entry.status == "error"
     assert twice.first_divergence.message.startswith(
         "backward diverges at layer 0 (Linear(3, 2)): backward raised ValueError")
@@ -135,12 +135,11 @@ def test_accumulating_gradient_is_caught_and_explained():
     assert any("adds into the gradient" in note for note in report.notes)
 
 
-def test_accumulating_gradient_is_caught_with_a_single_backward_too():
-    # The buffers are NaN-filled before backward, so one run is enough to expose +=.
+def test_accumulating_gradient_is_caught_with_backward_twice_too():
+    # NaN stays NaN through the second run: still caught, still at 0.W.
     rng = np.random.default_rng(6)
     model = scratch.Sequential(LinearAccumulatingGrad(3, 2, rng=rng), scratch.Sigmoid())
-    report = check_model(model, data(rng), rng.normal(size=(5, 2)), "mse",
-                         backward_twice=False)
+    report = check_model(model, data(rng), rng.normal(size=(5, 2)), "mse", backward_twice=True)
     assert [e.param for e in report.first_divergence.entries] == ["0.W"]
 
 
@@ -158,7 +157,7 @@ def test_cache_corrupted_in_place_is_caught_by_the_second_backward():
     model = scratch.Sequential(scratch.Linear(3, 2, rng=rng), SigmoidCorruptsCache())
     x, y = data(rng), rng.normal(size=(5, 2))
     assert check_model(model, x, y, "mse", backward_twice=False).ok  # one run hides it
-    report = check_model(model, x, y, "mse")
+    report = check_model(model, x, y, "mse", backward_twice=True)
     assert report.first_divergence.layer == 1
     assert any("matched after the first backward call" in note for note in report.notes)
 

@@ -44,10 +44,15 @@ def test_every_compared_array_is_the_real_torch_value():
     xt = torch.tensor(x, requires_grad=True)
     loss = torch.nn.functional.mse_loss(twin(xt), torch.tensor(y))
     loss.backward()
-    np.testing.assert_array_equal(report.entry("loss", "loss").expected, loss.detach().numpy())
-    np.testing.assert_array_equal(report.entry("layer 0 (Linear(3, 4)) dL/dinput").expected,
-                                  xt.grad.numpy())
-    np.testing.assert_array_equal(report.entry("2.W").expected, twin[2].weight.grad.numpy().T)
+    # check_model's own twin views scratch's (in, out) W as weight, so torch may take
+    # another matmul path than this contiguous copy: equal up to the last bit or two.
+    same = {"rtol": 1e-13, "atol": 0}
+    np.testing.assert_allclose(report.entry("loss", "loss").expected, loss.detach().numpy(),
+                               **same)
+    np.testing.assert_allclose(report.entry("layer 0 (Linear(3, 4)) dL/dinput").expected,
+                               xt.grad.numpy(), **same)
+    np.testing.assert_allclose(report.entry("2.W").expected, twin[2].weight.grad.numpy().T,
+                               **same)
 
 
 def test_lecture_net_uses_its_own_backward_label_semantics():
