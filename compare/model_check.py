@@ -135,10 +135,11 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     for i, (before, after) in sorted(rec.inputs_changed.items()):
         probes.insert_after_output(entries, probes.input_change_entry(
             i, plan.descs[i], before, after))
+    extremes = []
     if scratch_error is not None:
         entries.append(_error_entry(plan, rec, loss, scratch_error))
     elif probe_extremes and loss is not None and all(e.ok for e in entries):
-        entries += probes.loss_probe_entries(loss, rec.outs[-1].shape[-1], model_dtype,
+        extremes = probes.loss_probe_entries(loss, rec.outs[-1].shape[-1], model_dtype,
                                              len(layers), fwd_tol, grad_tol)
     notes = []
     if backward_twice and rec.first is not None:
@@ -151,9 +152,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if ref_dtype != model_dtype:
         notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    return Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
-                  expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                  notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    report = Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
+                    expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
+                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    return probes.probe_report(report, extremes, probes.EXTREME_NOTE) if extremes else report
 
 
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:

@@ -184,19 +184,57 @@ def zeroed_units(layers: list, seed: int):
 
 
 def with_probe(main: Report, probe: Report, note: str) -> Report:
-    """``main``'s report with ``probe``'s entries appended, their layer marked with ``note``.
+    """Attach a probe run to ``main``; return the report to hand back.
 
-    The probe ran first and its diffs hold references to arrays the judged run has
-    since overwritten (a layer's grads, the twin's .grad), so callers pass it through
-    :func:`keep_arrays` right after it ran.
+    A passing probe changes nothing visible: it is kept in ``main.probes`` (a
+    list of (note, Report)) for the record, so reports on correct code read as
+    before. A failing probe's entries are appended to ``main``'s, their layer
+    marked with ``note``, in a new Report.
+
+    The probe may have run first, its diffs holding references to arrays the
+    judged run has since overwritten (a layer's grads, the twin's .grad), so
+    callers pass it through :func:`keep_arrays` right after it ran.
     """
+    kept = list(getattr(main, "probes", []))
+    if probe.ok:
+        main.probes = kept + [(note, probe)]
+        return main
     for e in probe.entries:
         e.layer_desc = f"{e.layer_desc} {note}"
     notes = main.notes + [f"{note}: {n}" for n in probe.notes if n not in main.notes]
-    return Report(main.title, main.entries + probe.entries, dtype=main.dtype, seed=main.seed,
-                  actual_name=main.actual_name, expected_name=main.expected_name,
-                  tolerances=main.tolerances, notes=notes, replay=main.replay,
-                  upstream_given=main.upstream_given)
+    merged = Report(main.title, main.entries + probe.entries, dtype=main.dtype, seed=main.seed,
+                    actual_name=main.actual_name, expected_name=main.expected_name,
+                    tolerances=main.tolerances, notes=notes, replay=main.replay,
+                    upstream_given=main.upstream_given)
+    merged.probes = kept
+    return merged
+
+
+def probe_report(main: Report, entries: list, note: str) -> Report:
+    """``entries`` (e.g. the loss at extreme predictions) as a probe of ``main``."""
+    probe = Report(f"{main.title} {note}", entries, dtype=main.dtype, seed=main.seed,
+                   actual_name=main.actual_name, expected_name=main.expected_name,
+                   tolerances=main.tolerances)
+    return with_probe(main, probe, note) if probe.ok else _append(main, entries)
+
+
+def _append(main: Report, entries: list) -> Report:
+    merged = Report(main.title, main.entries + entries, dtype=main.dtype, seed=main.seed,
+                    actual_name=main.actual_name, expected_name=main.expected_name,
+                    tolerances=main.tolerances, notes=main.notes, replay=main.replay,
+                    upstream_given=main.upstream_given)
+    merged.probes = list(getattr(main, "probes", []))
+    return merged
+
+
+def worst_ratio(report: Report) -> tuple[float, str]:
+    """Largest |diff| / allowed over ``report`` and its passing probes, with the entry's name."""
+    best = (0.0, "")
+    for note, r in [("", report), *getattr(report, "probes", [])]:
+        w = r.worst()
+        if w is not None and w.ratio >= best[0]:
+            best = (w.ratio, f"{w.name} {note}".rstrip())
+    return best
 
 
 def keep_arrays(report: Report) -> Report:

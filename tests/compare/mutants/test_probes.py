@@ -12,7 +12,7 @@ import scratch
 from compare import check_layer, check_model
 from compare.mutants import by_id
 from compare.mutants.layer_bugs import LinearStaleInput, ReLUGradAtZero, TanhInPlace
-from compare.probes import INPUT_CHANGED, decoy_input, extreme_case, kink_input
+from compare.probes import INPUT_CHANGED, decoy_input, extreme_case, kink_input, worst_ratio
 
 
 def failing(report):
@@ -110,8 +110,11 @@ def test_correct_losses_pass_at_extreme_predictions(name, dtype):
     y = (rng.integers(0, width, 4) if name == "cross_entropy"
          else rng.integers(0, 2, (4, width)).astype(dtype))
     report = check_model(model, x, y, name)
-    probe = [e for e in report.entries if "at extreme predictions" in e.layer_desc]
-    assert len(probe) == 2 and report.ok, str(report)
+    assert report.ok, str(report)
+    # a passing probe leaves the report as it reads without probes, and is kept aside
+    assert not any("extreme" in e.layer_desc for e in report.entries)
+    (extreme,) = [r for note, r in report.probes if note == "at extreme predictions"]
+    assert [e.label for e in extreme.entries] == ["loss", "dL/dpred"] and extreme.ok
 
 
 def test_extreme_case_reaches_the_saturation_points():
@@ -167,3 +170,18 @@ def test_model_state_after_a_check_is_the_judged_runs():
     model.backward(loss.backward())
     for key, g in model.grads.items():
         np.testing.assert_array_equal(after_check[key], g)
+
+
+def test_passing_probes_are_kept_aside_and_count_in_the_worst_ratio():
+    rng = np.random.default_rng(1)
+    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), scratch.ReLU(),
+                               scratch.Linear(4, 1, rng=rng), scratch.Sigmoid())
+    x, y = rng.normal(size=(5, 3)), rng.integers(0, 2, (5, 1)).astype(float)
+    report = check_model(model, x, y, "bce")
+    plain = check_model(model, x, y, "bce", probe_kinks=False, probe_extremes=False)
+    assert [e.name for e in report.entries] == [e.name for e in plain.entries]
+    notes = sorted(note for note, _ in report.probes)
+    assert notes == ["[exact-0 units]", "at extreme predictions"]
+    ratio, name = worst_ratio(report)
+    assert ratio == max(r.worst().ratio for r in [report] + [p for _, p in report.probes])
+    assert name
