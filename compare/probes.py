@@ -156,26 +156,40 @@ def insert_after_output(entries: list, entry: Entry) -> None:
     entries.append(entry)
 
 
+def _zero_unit(layer, rng) -> int | None:
+    """Zero one output unit (Linear) or channel (Conv2d) of ``layer``; None if neither."""
+    if isinstance(layer, scratch.Linear):
+        j = int(rng.integers(layer.out_features))
+        layer.params["W"][:, j] = 0  # W is (in, out)
+    elif isinstance(layer, scratch.Conv2d):
+        j = int(rng.integers(layer.out_channels))
+        layer.params["W"][j] = 0  # W is (out, in, kH, kW)
+    else:
+        return None
+    if "b" in layer.params:
+        layer.params["b"][j] = 0
+    return j
+
+
 @contextmanager
 def zeroed_units(layers: list, seed: int):
-    """Zero one output unit of every scratch.Linear that feeds a parameter-free layer.
+    """Zero one output unit of every scratch.Linear or Conv2d that feeds a parameter-free layer.
 
-    That unit's weight column and bias become 0, so the next layer (ReLU,
-    Step...) sees an exact 0.0 on both sides for every sample. Yields a list of
-    "layer i unit j" strings (empty: nothing to probe); the weights are restored
-    bit for bit on leaving, whatever happens inside.
+    That unit's (channel's) weights and bias become 0, so the next layer (ReLU,
+    Step, MaxPool2d...) sees exact 0.0 on both sides for every sample (in a
+    pooling window: ties). Yields a list of "layer i unit j" strings (empty:
+    nothing to probe); the weights are restored bit for bit on leaving,
+    whatever happens inside.
     """
     rng = np.random.default_rng(seed + 3)
     saved = []
     try:
         for i, (layer, nxt) in enumerate(zip(layers, layers[1:], strict=False)):
-            if not isinstance(layer, scratch.Linear) or getattr(nxt, "params", None):
+            if getattr(nxt, "params", None) or not isinstance(
+                    layer, scratch.Linear | scratch.Conv2d):
                 continue
-            j = int(rng.integers(layer.out_features))
-            saved.append((i, j, layer, {k: p.copy() for k, p in layer.params.items()}))
-            layer.params["W"][:, j] = 0
-            if layer.bias:
-                layer.params["b"][j] = 0
+            kept = {k: p.copy() for k, p in layer.params.items()}
+            saved.append((i, _zero_unit(layer, rng), layer, kept))
         yield [f"layer {i} unit {j}" for i, j, _, _ in saved]
     finally:
         for _, _, layer, params in saved:

@@ -1,11 +1,13 @@
 """Mutation testing for twinnet's checker: realistic backprop bugs it must catch.
 
 ``catalogue`` holds the registry (:data:`MUTANTS`) and the models that host
-each mutant; ``layer_bugs`` and ``loss_bugs`` hold the broken classes;
+each mutant; ``layer_bugs``, ``loss_bugs`` and ``deep_bugs`` (RNN, Conv2d,
+MaxPool2d, Softmax) hold the broken classes;
 ``runner`` runs every mutant through compare's checks and tallies the kill
 and localization rates (``twinnet mutants`` prints them).
 """
 
+from . import deep_bugs as _deep_bugs  # noqa: F401  (registers RNN/Conv/pool/softmax mutants)
 from . import layer_bugs as _layer_bugs  # noqa: F401  (registers the layer mutants)
 from . import loss_bugs as _loss_bugs  # noqa: F401  (registers the loss mutants)
 from .catalogue import MUTANTS, LossAsLayer, ModelCase, Mutant, UnitCase, by_id

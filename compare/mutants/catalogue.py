@@ -6,8 +6,9 @@ method with a realistic bug. :func:`mutant` registers it with its metadata;
 
 * a **model case** for :func:`compare.check_model`: a small model hosting the
   mutant (a Linear between two Tanh layers, an activation between two Linear
-  layers, the lecture's ``Net``, or a loss under a small MLP), typical data,
-  and the position the report should blame;
+  layers, the lecture's ``Net``, a loss under a small MLP, an RNN, Conv2d or
+  MaxPool2d before a Flatten and a Linear), typical data, and the position the
+  report should blame;
 * a **unit case** for :func:`compare.check_layer` and :func:`compare.gradcheck`:
   the mutant alone with an input of the kind it sees in the model and the same
   maths written in torch (a loss is wrapped by :class:`LossAsLayer`).
@@ -276,6 +277,69 @@ def _loss_unit(cls, rng, dt):
                     lambda p: fn(p, y_t, reduction=loss.reduction).reshape(1))
 
 
+STEPS = 4  # time steps of the RNN host's sequences
+
+
+def torch_rnn(x, W_ih, W_hh, b_ih, b_hh):
+    """The tanh RNN in torch, scratch's layout: h_t = tanh(x_t W_ih + b_ih + h_{t-1} W_hh + b_hh).
+
+    x (batch, time, in) -> (batch, time, hidden), from h_0 = 0.
+    """
+    h = torch.zeros(x.shape[0], W_hh.shape[0], dtype=x.dtype)
+    states = []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ W_ih + b_ih + h @ W_hh + b_hh)
+        states.append(h)
+    return torch.stack(states, dim=1)
+
+
+def _rnn_model(cls, rng, dt):
+    net = scratch.Sequential(cls(3, 4, rng=rng, dtype=dt), scratch.Flatten(),
+                             scratch.Linear(4 * STEPS, 2, rng=rng, dtype=dt))
+    return ModelCase(net, _normal(rng, (BATCH, STEPS, 3), dt), _normal(rng, (BATCH, 2), dt),
+                     scratch.MSELoss(), 0, "0.")
+
+
+def _rnn_unit(cls, rng, dt):
+    return UnitCase(cls(3, 4, rng=rng, dtype=dt), _normal(rng, (BATCH, STEPS, 3), dt), torch_rnn)
+
+
+def _conv_model(cls, rng, dt):
+    # 3x3 kernels at stride 1 on 6x6 images: overlapping windows, 4x4 outputs
+    net = scratch.Sequential(cls(2, 3, 3, rng=rng, dtype=dt), scratch.ReLU(), scratch.Flatten(),
+                             scratch.Linear(3 * 4 * 4, 2, rng=rng, dtype=dt))
+    return ModelCase(net, _normal(rng, (BATCH, 2, 6, 6), dt), _normal(rng, (BATCH, 2), dt),
+                     scratch.MSELoss(), 0, "0.")
+
+
+def _conv_unit(cls, rng, dt):
+    return UnitCase(cls(2, 3, 3, rng=rng, dtype=dt), _normal(rng, (BATCH, 2, 6, 6), dt),
+                    lambda x, W, b: torch.nn.functional.conv2d(x, W, b))
+
+
+def _pool_model(cls, rng, dt):
+    net = scratch.Sequential(scratch.Conv2d(2, 3, 3, rng=rng, dtype=dt), cls(2),
+                             scratch.Flatten(), scratch.Linear(3 * 2 * 2, 2, rng=rng, dtype=dt))
+    return ModelCase(net, _normal(rng, (BATCH, 2, 6, 6), dt), _normal(rng, (BATCH, 2), dt),
+                     scratch.MSELoss(), 1, "1.")
+
+
+def _pool_unit(cls, rng, dt):
+    return UnitCase(cls(2), _normal(rng, (BATCH, 3, 4, 4), dt),
+                    lambda x: torch.nn.functional.max_pool2d(x, 2))
+
+
+def _softmax_model(cls, rng, dt):
+    net = scratch.Sequential(scratch.Linear(3, 4, rng=rng, dtype=dt), cls(),
+                             scratch.Linear(4, 2, rng=rng, dtype=dt))
+    return ModelCase(net, _normal(rng, (BATCH, 3), dt), _normal(rng, (BATCH, 2), dt),
+                     scratch.MSELoss(), 1, "1.")
+
+
+def _softmax_unit(cls, rng, dt):
+    return UnitCase(cls(), _normal(rng, (BATCH, 4), dt), lambda x: torch.softmax(x, dim=-1))
+
+
 HOSTS: dict[str, Host] = {
     "linear": Host(_linear_model(False), _linear_unit(False)),
     "linear-square": Host(_linear_model(True), _linear_unit(True)),
@@ -286,4 +350,8 @@ HOSTS: dict[str, Host] = {
     "lecture-l2": Host(_lecture_model(False), _lecture_unit(False)),
     "lecture-l1-square": Host(_lecture_model(True), _lecture_unit(True)),
     "loss": Host(_loss_model, _loss_unit),
+    "rnn": Host(_rnn_model, _rnn_unit),
+    "conv": Host(_conv_model, _conv_unit),
+    "pool": Host(_pool_model, _pool_unit),
+    "softmax": Host(_softmax_model, _softmax_unit),
 }

@@ -185,3 +185,14 @@ def test_passing_probes_are_kept_aside_and_count_in_the_worst_ratio():
     ratio, name = worst_ratio(report)
     assert ratio == max(r.worst().ratio for r in [report] + [p for _, p in report.probes])
     assert name
+
+
+def test_zeroed_conv_channel_makes_pooling_ties_that_catch_every_tied_max():
+    case = by_id("maxpool-grad-to-every-tied-max").model_case(seed=0)
+    assert check_model(case.model, case.x, case.y, case.loss, probe_kinks=False).ok
+    before = {k: v.copy() for k, v in case.model.params.items()}
+    div = check_model(case.model, case.x, case.y, case.loss).first_divergence
+    assert div.layer == 1 and div.entry.label == "dL/dinput"
+    assert "[exact-0 units]" in div.layer_desc
+    for key, value in before.items():
+        assert case.model.params[key].tobytes() == value.tobytes()
