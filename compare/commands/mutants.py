@@ -22,6 +22,9 @@ def register(sub) -> None:
                    help="dtype of the cases (default float64)")
     p.add_argument("--only", nargs="+", metavar="ID", help="run only these mutant ids")
     p.add_argument("--list", action="store_true", help="list the catalogue and exit")
+    p.add_argument("--no-probes", action="store_true",
+                   help="switch off compare's decoy-forward, exact-zero and extreme-prediction "
+                        "probes (the figures before mutation testing added them)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print each checker's verdict message per mutant")
     p.set_defaults(func=run)
@@ -42,9 +45,10 @@ def run(args) -> int:
     status = 0
     for dtype in (["float64", "float32"] if args.dtype == "both" else [args.dtype]):
         start = time.perf_counter()
-        results = run_all(chosen, seed=args.seed, dtype=dtype)
+        results = run_all(chosen, seed=args.seed, dtype=dtype, probes=not args.no_probes)
         seconds = time.perf_counter() - start
-        print(f"## {dtype}, seed {args.seed} ({seconds:.1f} s)\n")
+        probes = "without probes" if args.no_probes else "with compare's probes"
+        print(f"## {dtype}, seed {args.seed}, {probes} ({seconds:.1f} s)\n")
         print(render_summary(results), end="\n\n")
         print(render_table(results), end="\n\n")
         if args.verbose:

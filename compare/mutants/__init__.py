@@ -22,6 +22,10 @@ from .runner import (
     summarize,
 )
 
+# Catalogue order: dense layers and activations, losses, then image/sequence layers.
+_FAMILIES = ("layer_bugs", "loss_bugs", "deep_bugs")
+MUTANTS.sort(key=lambda m: _FAMILIES.index(m.cls.__module__.rsplit(".", 1)[-1]))
+
 __all__ = [
     "MUTANTS", "LossAsLayer", "ModelCase", "Mutant", "MutantResult", "Summary", "UnitCase",
     "Verdict", "by_id", "render_summary", "render_table", "run_all", "run_mutant", "summarize",

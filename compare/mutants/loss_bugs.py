@@ -96,7 +96,7 @@ class BCEWithLogitsMissingSigmoid(scratch.BCEWithLogitsLoss):
         return (z - y) * self._scale(z.size)
 
 
-@mutant("bce-logits-naive-forward", LOSS_VALUE, "loss", reveals="|logit| > ~37 (float64)",
+@mutant("bce-logits-naive-forward", LOSS_VALUE, "loss", reveals="a logit beyond +-37 (float64)",
         origin="sigmoid followed by plain BCE: log(1 - sigmoid(z)) = log(0) once z saturates")
 class BCEWithLogitsNaiveForward(scratch.BCEWithLogitsLoss):
     """Computes -[y log s + (1 - y) log(1 - s)] with s = sigmoid(z), unclamped."""

@@ -98,20 +98,26 @@ def _guard(checker, fn) -> Verdict:
         return Verdict(checker, None, None, f"checker raised {last}")
 
 
-def run_mutant(m: Mutant, seed: int = 0, dtype=np.float64) -> MutantResult:
-    """Build the mutant's cases from ``seed`` and run the three checkers on them."""
+def run_mutant(m: Mutant, seed: int = 0, dtype=np.float64, probes: bool = True) -> MutantResult:
+    """Build the mutant's cases from ``seed`` and run the three checkers on them.
+
+    ``probes=False`` switches off compare's decoy forward, exact-zero and
+    extreme-prediction probes, for the figures without them.
+    """
     result = MutantResult(m)
     is_loss = m.flag in (LOSS_VALUE, PRED_GRAD)
     forward_bug = m.flag in (OUTPUT, LOSS_VALUE)
+    off = {} if probes else {"forward_twice": False, "probe_kinks": False}
 
     def model_check():
         case = m.model_case(seed, dtype)
-        report = check_model(case.model, case.x, case.y, case.loss, seed=seed)
+        report = check_model(case.model, case.x, case.y, case.loss, seed=seed, **off,
+                             **({} if probes else {"probe_extremes": False}))
         return _verdict("check_model", report, case.index, m.flag, case.prefix)
 
     def layer_check():
         unit = m.unit_case(seed, dtype)
-        report = check_layer(unit.layer, unit.reference, unit.x, seed=seed)
+        report = check_layer(unit.layer, unit.reference, unit.x, seed=seed, **off)
         return _verdict("check_layer", report, 0, m.flag, "", unit_loss=is_loss)
 
     def grad_check():
@@ -125,9 +131,11 @@ def run_mutant(m: Mutant, seed: int = 0, dtype=np.float64) -> MutantResult:
     return result
 
 
-def run_all(mutants=None, seed: int = 0, dtype=np.float64) -> list[MutantResult]:
+def run_all(mutants=None, seed: int = 0, dtype=np.float64,
+            probes: bool = True) -> list[MutantResult]:
     """:func:`run_mutant` for every mutant (default: the whole catalogue)."""
-    return [run_mutant(m, seed, dtype) for m in (MUTANTS if mutants is None else mutants)]
+    return [run_mutant(m, seed, dtype, probes)
+            for m in (MUTANTS if mutants is None else mutants)]
 
 
 @dataclass(frozen=True)
