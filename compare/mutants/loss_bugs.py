@@ -13,6 +13,8 @@ import scratch
 
 from .catalogue import LOSS_VALUE, PRED_GRAD, mutant
 
+TORCH_BCE_EPS = float(np.float32(1e-12))  # torch's clamp on p (1 - p), a C float
+
 # -- MSE -----------------------------------------------------------------------------
 
 
@@ -53,7 +55,7 @@ class BCENotDividedByN(scratch.BCELoss):
 
     def _backward(self):
         p, y = self._cache
-        return (p - y) / np.maximum(p * (1 - p), self.EPS)
+        return (p - y) / np.maximum(p * (1 - p), TORCH_BCE_EPS)
 
 
 @mutant("bce-wrong-sign", PRED_GRAD, "loss",
@@ -70,7 +72,9 @@ class BCEWrongSign(scratch.BCELoss):
 class BCEClampTooLarge(scratch.BCELoss):
     """Clamps p (1 - p) at 1e-7 instead of torch's 1e-12."""
 
-    EPS = 1e-7
+    def _backward(self):
+        p, y = self._cache
+        return (p - y) / np.maximum(p * (1 - p), 1e-7) * self._scale(p.size)
 
 
 @mutant("bce-log-clamp-10", LOSS_VALUE, "loss", reveals="p < e**-10 or p > 1 - e**-10",
