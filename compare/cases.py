@@ -78,9 +78,13 @@ class Case:
         return check_model(self.model, self.x, self.y, self.loss, **kwargs)
 
     def __str__(self) -> str:
-        loss = "Net's summed BCE" if isinstance(self.model, scratch.Net) else (
-            "random upstream" if self.loss is None else repr(self.loss))
-        return (f"case {self.seed}: {self.model!r} + {loss}, batch {self.x.shape[0]}, "
+        if isinstance(self.model, scratch.Net):
+            model, loss = f"Net({self.model.l1.in_dim}, {self.model.l1.out_dim})", \
+                "Net's summed BCE"
+        else:
+            model = repr(self.model)
+            loss = "random upstream" if self.loss is None else repr(self.loss)
+        return (f"case {self.seed}: {model} + {loss}, batch {self.x.shape[0]}, "
                 f"{self.dtype.name}" + (f"; {'; '.join(self.kinks)}" if self.kinks else ""))
 
 

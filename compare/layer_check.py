@@ -126,7 +126,9 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
             pass
     x_before = x.copy()
     try:
-        out = layer.forward(x)
+        # A snapshot: a backward that edits its cached output in place must not
+        # make this forward look wrong afterwards.
+        out = _copy(layer.forward(x))
     except Exception as err:  # the layer's own bug: report it, don't crash
         entries.append(Entry("output", FORWARD, 0, desc, error_diff(err, "forward", out_t)))
         return Report(title, entries, **report_args)
@@ -189,17 +191,21 @@ def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
 
 
+class UpstreamError(ValueError):
+    """The upstream gradient the caller gave does not fit the output (bad input, not a bug)."""
+
+
 def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if isinstance(upstream, np.ndarray):
         if upstream.shape != shape or upstream.dtype != dtype:
-            raise ValueError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
+            raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
                              f"(the output's), got {upstream.shape} {upstream.dtype}")
         return upstream
     if upstream == "ones":
         return np.ones(shape, dtype)
     if upstream == "random":
         return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-    raise ValueError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
+    raise UpstreamError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
 
 
 def _call_reference(reference, x_t, p_t: dict, desc: str):

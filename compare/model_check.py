@@ -19,11 +19,12 @@ import torch
 
 import scratch
 import torch_ref
+from scratch._checks import check_array
 from scratch.errors import DTypeError
 
 from . import probes
 from .diff import compare_many, error_diff
-from .layer_check import _upstream, poison_notes, second_run_notes
+from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
@@ -62,7 +63,8 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     grad_rtol, grad_atol : float, optional
         Tolerance for every gradient (both or neither).
     seed : int, optional
-        Seed of the random upstream (None means 0); recorded in the report.
+        Seed of the random upstream (None means 0); recorded in the report
+        when given, or when a random upstream was used.
     upstream : None, "random", "ones", or np.ndarray shaped like the output
         dL/d(output) when there is no loss ("random" by default then).
     twin : torch.nn.Module, optional
@@ -120,6 +122,11 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     narrow = min(model_dtype, ref_dtype, key=lambda d: d.itemsize)
     fwd_tol = tolerance_for(narrow, FORWARD, rtol, atol)
     grad_tol = tolerance_for(narrow, GRADIENT, grad_rtol, grad_atol)
+    # The report shows a seed only when one was given or randomness was used.
+    random_upstream = loss is None and kind != "net" and (upstream is None
+                                                          or isinstance(upstream, str)
+                                                          and upstream == "random")
+    shown_seed = seed if seed is not None else (0 if random_upstream else None)
     seed = 0 if seed is None else int(seed)
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
@@ -152,7 +159,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if ref_dtype != model_dtype:
         notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    report = Report(title, entries, dtype=model_dtype, seed=seed, actual_name="scratch",
+    report = Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
                     expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
                     notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
     return probes.probe_report(report, extremes, probes.EXTREME_NOTE) if extremes else report
@@ -185,6 +192,7 @@ def _model_dtype(model, layers, x) -> np.dtype:
                          "convert x explicitly (twinnet never casts silently)")
     if dt not in TOLERANCES:
         raise DTypeError(f"check_model: x must be float32 or float64, got {dt}")
+    check_array("check_model", "x", x, dtype=dt)  # non-empty, no NaN/inf: bad input, not a bug
     return dt
 
 
@@ -247,6 +255,8 @@ def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
                     rec.loss_value = np.asarray(loss.forward(pred, y), dtype=pred.dtype)
                 top = loss.backward()
             model.backward(top)
+    except UpstreamError:  # the caller's upstream does not fit: bad input, raise it
+        raise
     except Exception as err:  # the code under test raised: report it, don't crash
         return err
     return None

@@ -7,7 +7,7 @@ import torch
 import scratch
 import torch_ref
 from compare import assert_model_matches, check_model
-from scratch.errors import DTypeError
+from scratch.errors import DTypeError, NonFiniteError
 
 
 def mlp(rng, dtype=np.float64):
@@ -89,6 +89,19 @@ def test_single_layers_with_a_random_upstream(layer):
     report = check_model(layer(rng), rng.normal(size=(4, 3)), seed=11)
     assert report.ok, report
     assert report.seed == 11 and any("random upstream" in n for n in report.notes)
+
+
+def test_given_upstream_array_reaches_both_sides():
+    rng = np.random.default_rng(16)
+    layer = scratch.Linear(3, 2, rng=rng)
+    x, g = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    report = check_model(layer, x, upstream=g)
+    assert report.ok and report.seed is None
+    # dL/dW = x^T g for y = x W + b
+    np.testing.assert_allclose(report.entry("dL/dW").expected, x.T @ g, rtol=1e-12)
+    assert report.first_divergence is None
+    with pytest.raises(ValueError, match="upstream must have shape"):
+        check_model(layer, x, upstream=g[:, :1])
 
 
 def test_nested_sequential():
@@ -178,6 +191,8 @@ def test_bad_input_is_refused_clearly():
     x, y = rng.normal(size=(4, 3)), rng.random((4, 2))
     with pytest.raises(DTypeError, match="x has dtype float32 but the model computes in float64"):
         check_model(model, x.astype(np.float32), y, "bce")
+    with pytest.raises(NonFiniteError, match="check_model: x holds 1 non-finite value"):
+        check_model(model, np.where(x == x[1, 2], np.nan, x), y, "bce")
     with pytest.raises(ValueError, match="y was given without a loss"):
         check_model(model, x, y)
     with pytest.raises(ValueError, match="either a loss .* or an upstream"):
