@@ -27,8 +27,10 @@ import torch
 
 import scratch
 
-# What the report should name: a parameter key of the layer, or one of these entries.
+# What the report should name: a parameter key of the layer, or one of these entries;
+# UPDATE: an optimizer's step (the parameters after it, with the gradients agreeing).
 OUTPUT, INPUT_GRAD, LOSS_VALUE, PRED_GRAD = "output", "dL/dinput", "loss", "dL/dpred"
+UPDATE = "update"
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ class Mutant:
         The correct scratch class it derives from.
     flag : str
         What a checker should flag: a parameter key of the broken layer
-        ("W", "b"), "output" (its forward), "dL/dinput", or for a loss
-        "loss" (its value) or "dL/dpred" (its gradient).
+        ("W", "b"), "output" (its forward), "dL/dinput", for a loss "loss"
+        (its value) or "dL/dpred" (its gradient), for an optimizer "update"
+        (the parameters after a step whose gradients agreed).
     host : str
         Which model hosts it (see :data:`HOSTS`).
     reveals : str
@@ -72,9 +75,18 @@ class Mutant:
         """The mutant inside its host model, with typical data (see the module docstring)."""
         return HOSTS[self.host].model(self.cls, np.random.default_rng(seed), np.dtype(dtype))
 
-    def unit_case(self, seed: int = 0, dtype=np.float64) -> UnitCase:
-        """The mutant alone, its input, and the torch reference for check_layer."""
-        return HOSTS[self.host].unit(self.cls, np.random.default_rng(seed), np.dtype(dtype))
+    def unit_case(self, seed: int = 0, dtype=np.float64) -> UnitCase | None:
+        """The mutant alone, its input, and the torch reference for check_layer.
+
+        None for an optimizer, which has no layer to check on its own.
+        """
+        unit = HOSTS[self.host].unit
+        return None if unit is None else unit(self.cls, np.random.default_rng(seed),
+                                              np.dtype(dtype))
+
+    @property
+    def is_optimizer(self) -> bool:
+        return self.flag == UPDATE
 
 
 @dataclass(eq=False)
@@ -114,7 +126,7 @@ def mutant(id: str, flag: str, host: str, reveals: str = "any input", origin: st
             raise ValueError(f"mutant id {id!r} is registered twice")
         if host not in HOSTS:
             raise ValueError(f"mutant {id!r}: unknown host {host!r}; known: {sorted(HOSTS)}")
-        breaks = next(c for c in cls.__mro__[1:] if c.__module__.startswith("scratch"))
+        breaks = next(c for c in cls.__mro__[1:] if c.__module__.startswith("scratch."))
         MUTANTS.append(Mutant(id, cls, breaks, flag, host, reveals, origin))
         return cls
     return register
@@ -155,7 +167,7 @@ class Host:
     """How to build the model case and the unit case for a mutant class."""
 
     model: object  # (cls, rng, dtype) -> ModelCase
-    unit: object   # (cls, rng, dtype) -> UnitCase
+    unit: object   # (cls, rng, dtype) -> UnitCase, or None (an optimizer)
 
 
 def _normal(rng, shape, dt):
@@ -340,6 +352,14 @@ def _softmax_unit(cls, rng, dt):
     return UnitCase(cls(), _normal(rng, (BATCH, 4), dt), lambda x: torch.softmax(x, dim=-1))
 
 
+def _optimizer_model(cls, rng, dt):
+    # a correct model: only the optimizer (``cls``, built by the runner) is broken
+    net = scratch.Sequential(scratch.Linear(3, 4, rng=rng, dtype=dt), scratch.Tanh(),
+                             scratch.Linear(4, 2, rng=rng, dtype=dt))
+    return ModelCase(net, _normal(rng, (BATCH, 3), dt), _normal(rng, (BATCH, 2), dt),
+                     scratch.MSELoss(), 0, "")
+
+
 HOSTS: dict[str, Host] = {
     "linear": Host(_linear_model(False), _linear_unit(False)),
     "linear-square": Host(_linear_model(True), _linear_unit(True)),
@@ -354,4 +374,5 @@ HOSTS: dict[str, Host] = {
     "conv": Host(_conv_model, _conv_unit),
     "pool": Host(_pool_model, _pool_unit),
     "softmax": Host(_softmax_model, _softmax_unit),
+    "optimizer": Host(_optimizer_model, None),
 }

@@ -9,7 +9,9 @@ mutant when the report's first divergence names the right place:
 * check_layer: the flagged entry of the lone layer (a loss wrapped as a layer:
   its output is the loss value, its dL/dinput is dL/dpred);
 * gradcheck: the flagged gradient entry; it cannot see a forward, so for a
-  forward bug any failing entry of the lone layer counts.
+  forward bug any failing entry of the lone layer counts;
+* lockstep (optimizer mutants only, which the other three cannot judge): the
+  first drift is the parameters after an update whose gradients agreed.
 
 A mutant is caught when any checker kills it, and localized when every
 checker that killed it localized it.
@@ -24,10 +26,12 @@ import numpy as np
 
 from ..gradcheck import gradcheck
 from ..layer_check import check_layer
+from ..lockstep import lockstep
 from ..model_check import check_model
 from .catalogue import INPUT_GRAD, LOSS_VALUE, MUTANTS, OUTPUT, PRED_GRAD, Mutant
 
-CHECKERS = ("check_model", "check_layer", "gradcheck")
+CHECKERS = ("check_model", "check_layer", "gradcheck", "lockstep")
+LOCKSTEP = dict(steps=4, lr=0.1, momentum=0.9)  # an optimizer mutant's training run
 
 
 @dataclass
@@ -35,13 +39,19 @@ class Verdict:
     """One checker's result on one mutant.
 
     ``caught`` is None when the checker itself raised (``where`` holds the error).
-    ``localized`` is None when the mutant was not caught.
+    ``localized`` is None when the mutant was not caught. ``applicable`` is
+    False where the checker has nothing to judge (a layer's gradients for an
+    optimizer mutant, an optimizer for a layer mutant).
     """
 
     checker: str
     caught: bool | None
     localized: bool | None
     where: str
+    applicable: bool = True
+
+
+NOT_APPLICABLE = "n/a"
 
 
 @dataclass
@@ -60,7 +70,7 @@ class MutantResult:
 
     @property
     def checker_errors(self) -> list[Verdict]:
-        return [v for v in self.verdicts.values() if v.caught is None]
+        return [v for v in self.verdicts.values() if v.caught is None and v.applicable]
 
 
 def _entry_matches(entry, flag: str, prefix: str, *, unit_loss: bool) -> bool:
@@ -126,8 +136,23 @@ def run_mutant(m: Mutant, seed: int = 0, dtype=np.float64, probes: bool = True) 
         return _verdict("gradcheck", report, 0, m.flag, "", unit_loss=is_loss,
                         any_entry=forward_bug)
 
-    for name, fn in zip(CHECKERS, (model_check, layer_check, grad_check), strict=True):
-        result.verdicts[name] = _guard(name, fn)
+    def lockstep_check():
+        case = m.model_case(seed, dtype)
+        lr, momentum = LOCKSTEP["lr"], LOCKSTEP["momentum"]
+        res = lockstep(case.model, case.x, case.y, case.loss, LOCKSTEP["steps"], lr, momentum,
+                       scratch_optimizer=lambda model: m.cls(model, lr, momentum))
+        if res.ok:
+            return Verdict("lockstep", False, None, "passed")
+        # an optimizer's bug shows as parameters that differ after an update whose
+        # gradients agreed
+        return Verdict("lockstep", True, res.failure.kind == "parameter", res.message)
+
+    for name, fn in zip(CHECKERS, (model_check, layer_check, grad_check, lockstep_check),
+                        strict=True):
+        if (name == "lockstep") != m.is_optimizer:
+            result.verdicts[name] = Verdict(name, False, None, NOT_APPLICABLE, applicable=False)
+        else:
+            result.verdicts[name] = _guard(name, fn)
     return result
 
 
@@ -143,7 +168,7 @@ class Summary:
     total: int
     caught: int
     localized: int
-    per_checker: dict  # checker -> (killed, localized)
+    per_checker: dict  # checker -> (killed, localized, mutants it applies to)
     checker_errors: int
 
     @property
@@ -158,13 +183,16 @@ class Summary:
 
 def summarize(results: list[MutantResult]) -> Summary:
     per = {c: (sum(bool(r.verdicts[c].caught) for r in results),
-               sum(bool(r.verdicts[c].localized) for r in results)) for c in CHECKERS}
+               sum(bool(r.verdicts[c].localized) for r in results),
+               sum(r.verdicts[c].applicable for r in results)) for c in CHECKERS}
     return Summary(len(results), sum(r.caught for r in results),
                    sum(r.localized for r in results), per,
                    sum(len(r.checker_errors) for r in results))
 
 
 def _cell(v: Verdict) -> str:
+    if not v.applicable:
+        return NOT_APPLICABLE
     if v.caught is None:
         return "ERROR"
     if not v.caught:
@@ -181,7 +209,7 @@ def render_table(results: list[MutantResult]) -> str:
             for r in results]
     s = summarize(results)
     totals = ("| **all** | | | | " + " | ".join(
-        f"{k}/{s.total} killed, {loc} localized" for k, loc in
+        f"{k}/{n} killed, {loc} localized" for k, loc, n in
         (s.per_checker[c] for c in CHECKERS)) + " |")
     return "\n".join([head, *rows, totals])
 
@@ -193,8 +221,8 @@ def render_summary(results: list[MutantResult]) -> str:
              f"localized (every checker that caught it named the right layer and entry): "
              f"{s.localized}/{s.caught} = {100 * s.localization_rate:.1f}%"]
     for c in CHECKERS:
-        k, loc = s.per_checker[c]
-        lines.append(f"  {c:<12} killed {k}/{s.total}, localized {loc}/{k}")
+        k, loc, n = s.per_checker[c]
+        lines.append(f"  {c:<12} killed {k}/{n}, localized {loc}/{k}")
     if s.checker_errors:
         lines.append(f"checker errors: {s.checker_errors}")
     missed = [r.mutant.id for r in results if not r.caught]

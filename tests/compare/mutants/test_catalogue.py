@@ -12,7 +12,7 @@ import pytest
 
 import scratch
 from compare.mutants import MUTANTS, LossAsLayer, by_id, run_mutant
-from compare.mutants.catalogue import HOSTS, INPUT_GRAD, LOSS_VALUE, OUTPUT, PRED_GRAD
+from compare.mutants.catalogue import HOSTS, INPUT_GRAD, LOSS_VALUE, OUTPUT, PRED_GRAD, UPDATE
 
 IDS = [m.id for m in MUTANTS]
 
@@ -29,7 +29,9 @@ def test_metadata_is_well_formed(mid):
     assert m.breaks.__module__.startswith("scratch.")
     assert m.description and m.origin and m.reveals
     assert m.host in HOSTS
-    if issubclass(m.breaks, scratch.Loss):
+    if issubclass(m.breaks, scratch.SGD):
+        assert m.flag == UPDATE and m.is_optimizer and m.unit_case() is None
+    elif issubclass(m.breaks, scratch.Loss):
         assert m.flag in (LOSS_VALUE, PRED_GRAD)
     else:
         # a parameter flag names a real parameter of the layer it breaks
@@ -42,7 +44,9 @@ def test_model_case_hosts_the_mutant_where_it_says(mid):
     m = by_id(mid)
     case = m.model_case(seed=3)
     layers = case.model.layers
-    if issubclass(m.breaks, scratch.Loss):
+    if m.is_optimizer:  # the model is correct; lockstep trains it with the broken optimizer
+        assert not any(isinstance(layer, m.cls) for layer in layers)
+    elif issubclass(m.breaks, scratch.Loss):
         assert isinstance(case.loss, m.cls) and case.index == len(layers)
     else:
         assert type(layers[case.index]) is m.cls
@@ -56,7 +60,9 @@ def test_the_correct_parent_passes_every_checker_in_the_same_host(mid):
     control = dataclasses.replace(by_id(mid), cls=by_id(mid).breaks)
     result = run_mutant(control, seed=0)
     assert not result.checker_errors, [v.where for v in result.checker_errors]
-    for verdict in result.verdicts.values():
+    applicable = [v for v in result.verdicts.values() if v.applicable]
+    assert applicable
+    for verdict in applicable:
         assert verdict.caught is False, f"{verdict.checker}: {verdict.where}"
 
 

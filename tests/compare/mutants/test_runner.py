@@ -34,8 +34,9 @@ def test_every_mutant_is_caught_and_localized(results, mid):
     assert not r.checker_errors, [v.where for v in r.checker_errors]
     assert r.caught, {c: v.where for c, v in r.verdicts.items()}
     assert r.localized, {c: v.where for c, v in r.verdicts.items() if v.caught}
-    # check_model, the model-level checker, catches and places every one of them
-    assert r.verdicts["check_model"].caught and r.verdicts["check_model"].localized
+    # the model-level checker (lockstep for an optimizer) catches and places every one
+    top = r.verdicts["lockstep" if r.mutant.is_optimizer else "check_model"]
+    assert top.caught and top.localized, top.where
 
 
 def test_kill_rate_and_localization_rate(results):
@@ -62,8 +63,24 @@ def test_a_harmless_change_is_reported_as_missed_by_every_checker():
     fake = Mutant("harmless", HarmlessLinear, scratch.Linear, "W", "linear", "-", "-")
     r = run_mutant(fake)
     assert not r.caught and not r.localized
-    assert [v.caught for v in r.verdicts.values()] == [False, False, False]
+    assert [(c, v.caught) for c, v in r.verdicts.items() if v.applicable] == [
+        ("check_model", False), ("check_layer", False), ("gradcheck", False)]
     assert "missed: harmless" in render_summary([r])
+
+
+class HarmlessSGD(scratch.SGD):
+    """Overrides step with the very same update: not a bug."""
+
+    def step(self):
+        super().step()
+
+
+def test_lockstep_reports_a_harmless_optimizer_as_missed():
+    fake = Mutant("harmless-sgd", HarmlessSGD, scratch.SGD, "update", "optimizer", "-", "-")
+    r = run_mutant(fake)
+    assert [(c, v.caught) for c, v in r.verdicts.items() if v.applicable] == [
+        ("lockstep", False)]
+    assert not r.caught
 
 
 def test_metadata_pointing_at_the_wrong_parameter_is_reported_as_misplaced():
@@ -71,7 +88,7 @@ def test_metadata_pointing_at_the_wrong_parameter_is_reported_as_misplaced():
     wrong = dataclasses.replace(by_id("linear-db-first-row"), id="mislabelled", flag="W")
     r = run_mutant(wrong)
     assert r.caught and not r.localized
-    assert all(v.caught and not v.localized for v in r.verdicts.values())
+    assert all(v.caught and not v.localized for v in r.verdicts.values() if v.applicable)
     assert "misplaced: mislabelled" in render_summary([r])
 
 
@@ -79,5 +96,7 @@ def test_table_lists_every_mutant_and_the_totals(results):
     table = render_table(list(results.values()))
     for mid in results:
         assert f"`{mid}`" in table
-    n = len(results)
+    n = sum(not r.mutant.is_optimizer for r in results.values())
+    k = len(results) - n
     assert f"| **all** | | | | {n}/{n} killed, {n} localized |" in table
+    assert table.rstrip().endswith(f"| {k}/{k} killed, {k} localized |")
