@@ -55,10 +55,11 @@ def test_model_case_hosts_the_mutant_where_it_says(mid):
             assert case.prefix + key in case.model.params
 
 
+@pytest.mark.parametrize("seed, dtype", [(0, np.float64), (1, np.float32)])
 @pytest.mark.parametrize("mid", IDS)
-def test_the_correct_parent_passes_every_checker_in_the_same_host(mid):
+def test_the_correct_parent_passes_every_checker_in_the_same_host(mid, seed, dtype):
     control = dataclasses.replace(by_id(mid), cls=by_id(mid).breaks)
-    result = run_mutant(control, seed=0)
+    result = run_mutant(control, seed=seed, dtype=dtype)
     assert not result.checker_errors, [v.where for v in result.checker_errors]
     applicable = [v for v in result.verdicts.values() if v.applicable]
     assert applicable
