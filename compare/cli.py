@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES = [
     "compare.commands.check",
     "compare.commands.lecture",
+    "compare.commands.tasks",
     "compare.commands.mutants",
     "compare.commands.false_alarms",
 ]

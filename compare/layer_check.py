@@ -160,7 +160,13 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     if backward_twice:
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
     report_args["notes"] += poison_notes(entries)
-    return Report(title, entries, **report_args)
+    report = Report(title, entries, **report_args)
+    # What compare.diagnose reads besides the entries (see check_model):
+    report.x, report.layers, report.upstream = x, [layer], g
+    for e in entries:
+        e.source_report = report
+    report.first_backward = first if backward_twice else None
+    return report
 
 
 def second_run_notes(entries, first: dict, tol) -> list[str]:

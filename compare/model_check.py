@@ -37,7 +37,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
                 backward_twice: bool = False, replay: str | None = None,
                 forward_twice: bool = True, probe_extremes: bool = True,
-                probe_kinks: bool = True) -> Report:
+                probe_kinks: bool = True, rerun_float64: bool = False) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
 
     Parameters
@@ -79,6 +79,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         that accumulates (``+=``) instead of overwriting, or never writes.
     replay : str, optional
         Python that reruns this check, printed in the report.
+    rerun_float64 : bool
+        When a float32 check fails, run it again on a float64 copy of the model
+        and let the diagnosis say whether the failure is float32 rounding
+        (``report.float64_report`` keeps the re-run).
     forward_twice : bool
         Run scratch's forward once on a decoy input (``x``'s values reordered)
         before the judged run, so a layer that caches only its first input fails.
@@ -102,7 +106,8 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if probe_kinks:
         args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol,
                     grad_atol=grad_atol, seed=seed, upstream=upstream, twin=twin,
-                    backward_twice=backward_twice, replay=replay, probe_kinks=False)
+                    backward_twice=backward_twice, replay=replay, probe_kinks=False,
+                    rerun_float64=rerun_float64)
         _model_dtype(model, layers, x)  # bad input is reported before any weight is touched
         # The probe runs first so that the model's caches and grads end as the judged run
         # left them; it is reported only when that run passes (else it repeats its failures).
@@ -162,6 +167,16 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     report = Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
                     expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
                     notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
+    # What compare.diagnose reads besides the entries; each entry keeps its run's
+    # report, which stays valid when reports are joined into bigger ones.
+    report.x, report.first_backward, report.layers = x, rec.first, layers
+    report.upstream = rec.top_grad
+    for e in entries:
+        e.source_report = report
+    if rerun_float64 and not report.ok and model_dtype == np.float32:
+        from .diagnose.rerun import attach_float64_rerun
+        attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
+                             upstream=upstream, backward_twice=backward_twice)
     return probes.probe_report(report, extremes, probes.EXTREME_NOTE) if extremes else report
 
 

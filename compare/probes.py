@@ -221,7 +221,7 @@ def with_probe(main: Report, probe: Report, note: str) -> Report:
                     tolerances=main.tolerances, notes=notes, replay=main.replay,
                     upstream_given=main.upstream_given)
     merged.probes = kept
-    return merged
+    return _carry_over(main, merged)
 
 
 def probe_report(main: Report, entries: list, note: str) -> Report:
@@ -238,6 +238,14 @@ def _append(main: Report, entries: list) -> Report:
                     tolerances=main.tolerances, notes=main.notes, replay=main.replay,
                     upstream_given=main.upstream_given)
     merged.probes = list(getattr(main, "probes", []))
+    return _carry_over(main, merged)
+
+
+def _carry_over(main: Report, merged: Report) -> Report:
+    """Give ``merged`` what the checks attached to ``main`` after building it (the context
+    compare.diagnose reads: x, layers, upstream, first_backward, float64_report...)."""
+    for key, value in vars(main).items():
+        vars(merged).setdefault(key, value)
     return merged
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .diagnose.terminal import hint_lines
+
 COLUMNS = ("layer", "check", "shape", "max|diff|", "max rel", "allowed", "status")
 
 
@@ -45,6 +47,7 @@ def render_report(report) -> str:
         lines += ["", "Mismatches (worst element of each):"]
         for e in failures:
             lines.append(f"  {e.name}: {e.diff.describe(report.actual_name, report.expected_name)}")
+    lines += hint_lines(report.hints)
     if report.tolerances:
         lines += ["", "Tolerances (|diff| <= atol + rtol*|" + report.expected_name + "|): " +
                   "; ".join(f"{k} {t}" for k, t in report.tolerances.items())]

@@ -13,6 +13,7 @@ and dL/dinput. ``first_divergence`` names the layer to look at:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -204,6 +205,8 @@ class Report:
         Extra facts worth printing (e.g. "backward ran twice").
     replay : str | None
         A line of Python that reruns this check.
+    hints : list[compare.diagnose.Hint]
+        The likely cause of a failure, with its evidence (``[]`` when ok).
     """
 
     def __init__(self, title: str, entries: list[Entry], *, dtype, seed: int | None = None,
@@ -252,6 +255,22 @@ class Report:
         pool = [e for e in self.entries if e.kind in kinds and e.diff.comparable]
         return max(pool, key=lambda e: e.ratio, default=None)
 
+    @cached_property
+    def hints(self) -> list:
+        from .diagnose import diagnose
+        return diagnose(self)
+
+    def to_json(self, **kwargs) -> str:
+        """``to_dict()`` as strict JSON text (non-finite numbers as "nan"/"inf" strings)."""
+        import json
+
+        from .diagnose.jsonable import jsonable
+        return json.dumps(jsonable(self.to_dict()), allow_nan=False, **kwargs)
+
+    def _repr_html_(self) -> str:
+        from .render_html import render_html
+        return render_html(self, self.hints)
+
     def to_dict(self) -> dict:
         """JSON-ready form (arrays are summarised, not included)."""
         return {"title": self.title, "ok": self.ok, "dtype": self.dtype, "seed": self.seed,
@@ -261,6 +280,7 @@ class Report:
                 "first_divergence": (None if self.first_divergence is None
                                      else self.first_divergence.to_dict()),
                 "notes": self.notes, "replay": self.replay,
+                "hints": [h.to_dict() for h in self.hints],
                 "entries": [e.to_dict() for e in self.entries]}
 
     def __repr__(self) -> str:

@@ -28,6 +28,8 @@ def register(sub) -> None:
                    help="print the lecture report and one line per case")
     p.add_argument("--progress", action="store_true",
                    help="show progress on stderr even when it is not a terminal")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document (reports with their hints) for scripts and CI")
     p.set_defaults(func=run)
 
 
@@ -54,6 +56,9 @@ class Tally:
 def run(args) -> int:
     from compare.cases import lecture_example
 
+    if getattr(args, "json", False):
+        from compare.diagnose.cli_json import run_json
+        return run_json(args)
     if args.cases < 0:
         print("twinnet check: --cases must be >= 0", file=sys.stderr)
         return 2
@@ -62,13 +67,13 @@ def run(args) -> int:
 
     lecture = lecture_example()
     if args.verbose or not lecture.ok:
-        print(lecture, end="\n\n")
+        print(_paint(str(lecture)), end="\n\n")
     tallies = [_run_dtype(dt, args, show_progress) for dt in dtypes]
 
     _print_summary(lecture, tallies, args)
     failures = [f for t in tallies for f in t.failed]
     for description, detail in failures[: None if args.verbose else SHOWN_FAILURES]:
-        print(f"\n=== FAILED {description}\n{detail}")
+        print(f"\n=== FAILED {description}\n{_paint(detail)}")
     if len(failures) > SHOWN_FAILURES and not args.verbose:
         print(f"\n... {len(failures) - SHOWN_FAILURES} more failing case(s); -v shows all")
     return 0 if lecture.ok and not failures else 1
@@ -128,3 +133,9 @@ def _worst(w) -> str:
         return "-"
     ratio, diff, allowed, seed = w
     return f"{diff:.1e} / {allowed:.1e} = {ratio:.2g} (case {seed})"
+
+
+def _paint(text: str) -> str:
+    """ANSI colour for a rendered report, only when stdout is a terminal."""
+    from compare.diagnose.terminal import colourise, wants_colour
+    return colourise(text) if wants_colour(sys.stdout) else text
