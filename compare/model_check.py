@@ -90,9 +90,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         Also judge the loss at extreme predictions (saturated probabilities,
         huge logits) against its torch twin; see :mod:`compare.probes`.
     probe_kinks : bool
-        Check again with one output unit of every ``scratch.Linear`` that feeds
-        a parameter-free layer zeroed (weights restored after), so ReLU/Step
-        see exact zeros; those entries' layer reads "[exact-0 units]".
+        Check again with one output unit (channel) of every ``scratch.Linear``
+        (``Conv2d``) that feeds a kinked parameter-free layer zeroed (weights
+        restored after), so ReLU/Step see exact zeros and MaxPool2d ties; those
+        entries' layer reads "[exact-0 units]".
         Probe entries are added only when the judged run itself passes.
 
     Returns

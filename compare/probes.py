@@ -171,13 +171,20 @@ def _zero_unit(layer, rng) -> int | None:
     return j
 
 
+# Parameter-free layers that are smooth at 0 (or only reshape): exact zeros into them
+# show nothing, so no unit is zeroed for them.
+SMOOTH_AT_ZERO = (scratch.Sigmoid, scratch.Tanh, scratch.Identity, scratch.Softmax,
+                  scratch.Flatten)
+
+
 @contextmanager
 def zeroed_units(layers: list, seed: int):
-    """Zero one output unit of every scratch.Linear or Conv2d that feeds a parameter-free layer.
+    """Zero one output unit of every scratch.Linear or Conv2d that feeds a kinked layer.
 
-    That unit's (channel's) weights and bias become 0, so the next layer (ReLU,
-    Step, MaxPool2d...) sees exact 0.0 on both sides for every sample (in a
-    pooling window: ties). Yields a list of "layer i unit j" strings (empty:
+    A kinked layer is any parameter-free one not in :data:`SMOOTH_AT_ZERO`
+    (ReLU, Step, MaxPool2d, a user's layer). That unit's (channel's) weights
+    and bias become 0, so it sees exact 0.0 on both sides for every sample (in
+    a pooling window: ties). Yields a list of "layer i unit j" strings (empty:
     nothing to probe); the weights are restored bit for bit on leaving,
     whatever happens inside.
     """
@@ -185,8 +192,8 @@ def zeroed_units(layers: list, seed: int):
     saved = []
     try:
         for i, (layer, nxt) in enumerate(zip(layers, layers[1:], strict=False)):
-            if getattr(nxt, "params", None) or not isinstance(
-                    layer, scratch.Linear | scratch.Conv2d):
+            if getattr(nxt, "params", None) or isinstance(nxt, SMOOTH_AT_ZERO) \
+                    or not isinstance(layer, scratch.Linear | scratch.Conv2d):
                 continue
             kept = {k: p.copy() for k, p in layer.params.items()}
             saved.append((i, _zero_unit(layer, rng), layer, kept))
