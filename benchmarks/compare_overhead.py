@@ -5,18 +5,19 @@ kernel is the one OpenBLAS picks itself (the kernel in use is printed):
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare_overhead.py
 
-For each model, three callables are timed interleaved (round-robin, so a
-noisy neighbour slows all of them alike), each block many calls long, and
-the median and the minimum per-call time over the blocks are printed (on a
-busy machine the minimum is the steadier figure):
+For each model, three callables are timed in interleaved rounds (round-robin,
+so a noisy neighbour slows all three alike), each round a few calls of each:
 
-* ``scratch``: scratch's forward + loss + backward (the lecture net: predict + backward(label));
+* ``scratch``: scratch's forward + loss + backward (the lecture net: predict
+  + backward(label));
 * ``torch``: the prebuilt twin's forward + loss + backward;
 * ``check_model``: compare.check_model on the same model and data.
 
-overhead = check_model - (scratch + torch). It includes everything compare
-adds: syncing the cached twin's weights, tapping layers, keeping
-intermediate gradients, the comparisons and the Report.
+overhead = check_model - (scratch + torch), printed from the medians, from
+the minima, and paired round by round (the steadiest figure on a busy
+machine). It includes everything compare adds: syncing the cached twin's
+weights, tapping layers, keeping intermediate gradients, the comparisons and
+the Report.
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ def mlp_setup(batch=256, width=512, depth=3):
 
 
 def time_interleaved(fns: dict, blocks: int, calls: int) -> dict:
-    """Seconds per call of each function over ``blocks`` round-robin blocks: (median, min)."""
+    """Seconds per call of each function over ``blocks`` round-robin rounds: (median, min).
+
+    Also ``paired_overhead``: the median over rounds of check_model minus the
+    two steps of the same round.
+    """
     per_call = {name: [] for name in fns}
     for fn in fns.values():  # warm-up (also builds and caches check_model's twin)
         for _ in range(3):
@@ -92,7 +97,13 @@ def time_interleaved(fns: dict, blocks: int, calls: int) -> dict:
             for _ in range(calls):
                 fn()
             per_call[name].append((time.perf_counter() - start) / calls)
-    return {name: (statistics.median(v), min(v)) for name, v in per_call.items()}
+    stats = {name: (statistics.median(v), min(v)) for name, v in per_call.items()}
+    # Paired: each round's check_model minus that same round's two steps, so load
+    # that slows a whole round cancels; the median over rounds.
+    stats["paired_overhead"] = statistics.median(
+        c - s - t for c, s, t in zip(per_call["check_model"], per_call["scratch"],
+                                     per_call["torch"], strict=True))
+    return stats
 
 
 def measure(setup, blocks, calls, twice):
@@ -109,8 +120,8 @@ def measure(setup, blocks, calls, twice):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--blocks", type=int, default=31)
-    parser.add_argument("--calls", type=int, default=200, help="calls per block (lecture net)")
+    parser.add_argument("--blocks", type=int, default=300, help="interleaved rounds")
+    parser.add_argument("--calls", type=int, default=10, help="calls per round (lecture net)")
     parser.add_argument("--mlp", action="store_true", help="also time a 512-wide MLP")
     args = parser.parse_args()
 
@@ -122,11 +133,11 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} "
           f"threads); BLAS: {'; '.join(blas) or 'unknown'}")
     print(f"OpenBLAS overrides in effect: {overrides or 'none'}")
-    print(f"median of {args.blocks} interleaved blocks\n")
+    print(f"{args.blocks} interleaved rounds of {args.calls} calls each\n")
 
     setups = [(lecture_setup(), args.calls)]
     if args.mlp:
-        setups.append((mlp_setup(), max(1, args.calls // 100)))
+        setups.append((mlp_setup(), 1))
     for setup, calls in setups:
         for twice in (False, True):
             title, t = measure(setup, args.blocks, calls, twice)
@@ -137,6 +148,8 @@ def main() -> None:
                       f"  check_model {c_ * 1e6:9.1f} us  ->  compare overhead "
                       f"{(c_ - s_ - t_) * 1e6:7.1f} us, check_model / (scratch + torch) = "
                       f"{c_ / (s_ + t_):.2f}x")
+            print(f"  paired: compare overhead {t['paired_overhead'] * 1e6:7.1f} us "
+                  "(median over rounds of check_model - scratch - torch in that round)")
 
 
 if __name__ == "__main__":

@@ -140,11 +140,12 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         if isinstance(grad, np.ndarray) and grad.dtype.kind == "f":
             grad.fill(np.nan)
     try:
-        dx = layer.backward(g)
-        first = {n: _copy(a) for n, a in access.grads().items()}
-        if backward_twice:
-            first["<input 0>"] = _copy(dx)
+        with np.errstate(invalid="ignore"):  # spurious BLAS flags on the NaN: see check_model
             dx = layer.backward(g)
+            first = {n: _copy(a) for n, a in access.grads().items()}
+            if backward_twice:
+                first["<input 0>"] = _copy(dx)
+                dx = layer.backward(g)
     except Exception as err:
         entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
                              error_diff(err, "backward", x_t.grad)))
@@ -197,6 +198,9 @@ def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
 
 
+UPSTREAM_STREAM = 0x75705354  # "upST": keeps the upstream draw apart from users' seeds
+
+
 class UpstreamError(ValueError):
     """The upstream gradient the caller gave does not fit the output (bad input, not a bug)."""
 
@@ -210,7 +214,9 @@ def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if upstream == "ones":
         return np.ones(shape, dtype)
     if upstream == "random":
-        return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+        # A stream of its own: with default_rng(seed) a user who drew x from the same
+        # seed would get upstream == x, and x.T @ g symmetric hides a transposed dW.
+        return np.random.default_rng([seed, UPSTREAM_STREAM]).standard_normal(shape).astype(dtype)
     raise UpstreamError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
 
 

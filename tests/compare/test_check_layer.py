@@ -194,3 +194,21 @@ def test_accumulating_user_layer_is_explained():
                          params="weights")
     assert [e.param for e in report.failures] == ["kernel"]
     assert any("adds into the gradient" in n for n in report.notes)
+
+
+def test_random_upstream_is_not_the_users_draw_from_the_same_seed():
+    # A transposed dW on a square layer passes when upstream == x (x.T @ x is symmetric);
+    # the upstream must therefore not be default_rng(seed)'s first draw.
+    import scratch
+
+    class TransposedGrad(scratch.Linear):
+        def _backward(self, grad_out):
+            dx = super()._backward(grad_out)
+            self.grads["W"] = self.grads["W"].T.copy()
+            return dx
+
+    layer = TransposedGrad(3, 3, bias=False, rng=1)
+    x = np.random.default_rng(0).standard_normal((3, 3))
+    report = check_layer(layer, lambda x, W: x @ W, x=x, seed=0)
+    assert not report.ok
+    assert report.first_divergence is not None
