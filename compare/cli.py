@@ -16,6 +16,8 @@ COMMAND_MODULES = [
     "compare.commands.check",
     "compare.commands.lecture",
     "compare.commands.tasks",
+    "compare.commands.mutants",
+    "compare.commands.false_alarms",
     "compare.commands.bench",
 ]
 

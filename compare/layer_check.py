@@ -17,13 +17,22 @@ import torch
 
 from .access import describe_layer, param_access
 from .diff import NAN_ONE, compare_arrays, error_diff
+from .probes import (
+    KINK_NOTE,
+    decoy_input,
+    input_change_entry,
+    keep_arrays,
+    kink_input,
+    with_probe,
+)
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import GRADIENT, tolerance_for
 
 
 def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=None,
                 upstream="random", rtol=None, atol=None, grad_rtol=None, grad_atol=None,
-                backward_twice: bool = True) -> Report:
+                backward_twice: bool = True, forward_twice: bool = True,
+                probe_kinks: bool = True) -> Report:
     """Check ``layer``'s forward, dL/dx and parameter gradients against ``reference``.
 
     Parameters
@@ -53,21 +62,42 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         Gradient tolerance (both or neither; default by dtype).
     backward_twice : bool
         Run backward a second time with the same upstream and judge that run.
+    forward_twice : bool
+        Run forward once on a decoy input (``x``'s values reordered) before the
+        judged run, so a layer that caches only its first input fails.
+    probe_kinks : bool
+        Check again with about a third of ``x`` set to exactly 0 (the kink of
+        ReLU, Step, abs); those entries' layer reads "[x with exact zeros]".
+        With an explicit ``upstream`` array the probe keeps that upstream.
+        Probe entries are added only when the judged run itself passes.
 
     Returns
     -------
     Report
-        Entries: output, dL/dx, and dL/d(param) for each parameter.
+        Entries: output, dL/dx, and dL/d(param) for each parameter (and the same
+        again for the exact-zeros probe).
     """
     __tracebackhide__ = True
     if not isinstance(x, np.ndarray):
         raise TypeError(f"check_layer: x must be a numpy array, got {type(x).__name__}")
     seed = 0 if seed is None else int(seed)
+    options = dict(params=params, grads=grads, seed=seed, upstream=upstream, rtol=rtol,
+                   atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
+                   backward_twice=backward_twice)
+    if probe_kinks:
+        # Probe first, so the layer's caches and grads end as the judged run left them;
+        # it is reported only when that run passes (else it repeats its failures).
+        x0 = kink_input(x, seed)
+        probe = None if x0 is None else keep_arrays(check_layer(
+            layer, reference, x0, forward_twice=False, probe_kinks=False, **options))
+        main = check_layer(layer, reference, x, forward_twice=forward_twice, probe_kinks=False,
+                           **options)
+        return main if probe is None or not main.ok else with_probe(main, probe, KINK_NOTE)
     if reference is None:
         from .model_check import check_model
         return check_model(layer, x, upstream=upstream, seed=seed, rtol=rtol, atol=atol,
                            grad_rtol=grad_rtol, grad_atol=grad_atol,
-                           backward_twice=backward_twice)
+                           backward_twice=backward_twice, forward_twice=forward_twice)
     fwd_tol = tolerance_for(x.dtype, FORWARD, rtol, atol)
     grad_tol = tolerance_for(x.dtype, GRADIENT, grad_rtol, grad_atol)
     access = param_access(layer, params, grads)
@@ -89,6 +119,12 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
                               + (", backward run twice" if backward_twice else "")])
     title = f"check_layer: {desc}"
     entries: list[Entry] = []
+    if forward_twice:
+        try:
+            layer.forward(decoy_input(x, seed))
+        except Exception:  # noqa: S110 (the judged forward below reports whatever is wrong)
+            pass
+    x_before = x.copy()
     try:
         # A snapshot: a backward that edits its cached output in place must not
         # make this forward look wrong afterwards.
@@ -98,6 +134,8 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         return Report(title, entries, **report_args)
     entries.append(Entry("output", FORWARD, 0, desc,
                          compare_arrays(out, out_t, rtol=fwd_tol.rtol, atol=fwd_tol.atol)))
+    if not np.array_equal(x, x_before):
+        entries.append(input_change_entry(0, desc, x_before, x.copy()))
     for grad in access.grads().values():  # see Recording.poison
         if isinstance(grad, np.ndarray) and grad.dtype.kind == "f":
             grad.fill(np.nan)
@@ -201,3 +239,4 @@ def _call_reference(reference, x_t, p_t: dict, desc: str):
         raise TypeError(f"check_layer({desc}): the reference must return a torch.Tensor, "
                         f"got {type(out).__name__}")
     return out
+

@@ -215,7 +215,8 @@ class LockstepDivergence(AssertionError):
 def lockstep(model, x: np.ndarray, y, loss, steps: int, lr: float, momentum: float = 0.0, *,
              rtol: float | None = None, atol: float | None = None, record: bool = True,
              twin: torch.nn.Module | None = None,
-             torch_optimizer: Callable | None = None) -> LockstepResult:
+             torch_optimizer: Callable | None = None,
+             scratch_optimizer: Callable | None = None) -> LockstepResult:
     """Train ``model`` and its torch twin for ``steps`` SGD steps, comparing every step.
 
     Parameters
@@ -240,6 +241,10 @@ def lockstep(model, x: np.ndarray, y, loss, steps: int, lr: float, momentum: flo
         default: built here from ``model``.
     torch_optimizer : callable(parameters) -> torch.optim.Optimizer, optional
         Default ``torch.optim.SGD(parameters, lr=lr, momentum=momentum)``.
+    scratch_optimizer : callable(model) -> object with ``step()``, optional
+        The scratch side's optimizer, e.g. a hand-written one to check against
+        torch's; default ``scratch.SGD(model, lr, momentum)`` (``Net.grad_step``
+        for the lecture's Net without momentum).
 
     Returns
     -------
@@ -251,7 +256,8 @@ def lockstep(model, x: np.ndarray, y, loss, steps: int, lr: float, momentum: flo
                          f"lr={lr}, momentum={momentum}")
     tol_forward, tol_grad = _tolerances(_model_dtype(model), rtol, atol)
     pair = _Pair(model, twin if twin is not None else torch_ref.to_torch(model), x, y, loss)
-    opt_s = _scratch_updater(model, lr, momentum)
+    opt_s = (_scratch_updater(model, lr, momentum) if scratch_optimizer is None
+             else scratch_optimizer(model).step)
     opt_t = (torch_optimizer or (lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum)))(
         pair.twin.parameters())
     result = LockstepResult(ok=True, steps=steps, steps_run=0, rtol=tol_forward.rtol,

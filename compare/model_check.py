@@ -22,6 +22,7 @@ import torch_ref
 from scratch._checks import check_array
 from scratch.errors import DTypeError
 
+from . import probes
 from .diff import compare_many, error_diff
 from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
@@ -35,7 +36,8 @@ NET_LOSS_DESC = "summed BCE of Net.backward"
 def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None,
                 grad_rtol=None, grad_atol=None, seed=None, upstream=None, twin=None,
                 backward_twice: bool = False, replay: str | None = None,
-                rerun_float64: bool = False) -> Report:
+                forward_twice: bool = True, probe_extremes: bool = True,
+                probe_kinks: bool = True, rerun_float64: bool = False) -> Report:
     """Run ``model`` and its torch twin on ``x`` (and ``y``); judge every number.
 
     Parameters
@@ -81,6 +83,18 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         When a float32 check fails, run it again on a float64 copy of the model
         and let the diagnosis say whether the failure is float32 rounding
         (``report.float64_report`` keeps the re-run).
+    forward_twice : bool
+        Run scratch's forward once on a decoy input (``x``'s values reordered)
+        before the judged run, so a layer that caches only its first input fails.
+    probe_extremes : bool
+        Also judge the loss at extreme predictions (saturated probabilities,
+        huge logits) against its torch twin; see :mod:`compare.probes`.
+    probe_kinks : bool
+        Check again with one output unit (channel) of every ``scratch.Linear``
+        (``Conv2d``) that feeds a kinked parameter-free layer zeroed (weights
+        restored after), so ReLU/Step see exact zeros and MaxPool2d ties; those
+        entries' layer reads "[exact-0 units]".
+        Probe entries are added only when the judged run itself passes.
 
     Returns
     -------
@@ -90,6 +104,23 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     """
     __tracebackhide__ = True
     kind, layers, prefixes = layers_of(model)
+    if probe_kinks:
+        args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol,
+                    grad_atol=grad_atol, seed=seed, upstream=upstream, twin=twin,
+                    backward_twice=backward_twice, replay=replay, probe_kinks=False,
+                    rerun_float64=rerun_float64)
+        _model_dtype(model, layers, x)  # bad input is reported before any weight is touched
+        # The probe runs first so that the model's caches and grads end as the judged run
+        # left them; it is reported only when that run passes (else it repeats its failures).
+        with probes.zeroed_units(layers, 0 if seed is None else int(seed)) as zeroed:
+            probe = zeroed and probes.keep_arrays(check_model(
+                model, x, y, loss, forward_twice=False, probe_extremes=False, **args))
+        main = check_model(model, x, y, loss, forward_twice=forward_twice,
+                           probe_extremes=probe_extremes, **args)
+        if not zeroed or not main.ok:
+            return main
+        probe.notes.insert(0, "zeroed " + ", ".join(zeroed))
+        return probes.with_probe(main, probe, probes.UNITS_NOTE)
     model_dtype = _model_dtype(model, layers, x)
     ref_dtype = model_dtype if dtype is None else as_numpy_dtype(dtype)
     if ref_dtype not in TOLERANCES:
@@ -106,14 +137,23 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
 
+    if forward_twice:
+        _decoy_forward(model, kind, x, seed)
     rec = Recording(layers, prefixes)
     with rec.tapped():
         scratch_error = _run_scratch(model, kind, rec, x, y, loss, upstream, seed,
                                      backward_twice)
     tres = _run_torch(plan, rec, x, y, loss, ref_dtype, scratch_error)
     entries = _entries(plan, layers, rec, tres, loss, fwd_tol, grad_tol, ref_dtype != model_dtype)
+    for i, (before, after) in sorted(rec.inputs_changed.items()):
+        probes.insert_after_output(entries, probes.input_change_entry(
+            i, plan.descs[i], before, after))
+    extremes = []
     if scratch_error is not None:
         entries.append(_error_entry(plan, rec, loss, scratch_error))
+    elif probe_extremes and loss is not None and all(e.ok for e in entries):
+        extremes = probes.loss_probe_entries(loss, rec.outs[-1].shape[-1], model_dtype,
+                                             len(layers), fwd_tol, grad_tol)
     notes = []
     if backward_twice and rec.first is not None:
         notes.append("scratch's backward ran twice; the second run is judged")
@@ -138,7 +178,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         from .diagnose.rerun import attach_float64_rerun
         attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
                              upstream=upstream, backward_twice=backward_twice)
-    return report
+    return probes.probe_report(report, extremes, probes.EXTREME_NOTE) if extremes else report
 
 
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:
@@ -198,6 +238,15 @@ def _resolve_loss(kind, loss, y, upstream):
 
 
 # -- the two runs ----------------------------------------------------------------
+def _decoy_forward(model, kind, x, seed) -> None:
+    """One untapped forward on a decoy input; its errors are left to the judged run."""
+    try:
+        decoy = probes.decoy_input(x, seed)
+        model.predict(decoy) if kind == "net" else model.forward(decoy)
+    except Exception:  # noqa: S110 (the judged run on x reports whatever is wrong)
+        pass
+
+
 def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
     """Run scratch's own code; return the exception it raised, if any (rec says where)."""
     try:

@@ -28,6 +28,8 @@ class Recording:
     phase, layer : where the code under test was last ("forward", "loss", "backward")
     first : dict | None  -- copies of the first backward run's gradients
         (parameter name, or ``"<input i>"`` for layer i's dL/dinput)
+    inputs_changed : dict  -- layer i -> (input before, input after) when layer i's
+        forward wrote into its input array
     """
 
     def __init__(self, layers: list, prefixes: list[str]) -> None:
@@ -40,6 +42,9 @@ class Recording:
         self.top_grad = None
         self.phase, self.layer = "forward", 0
         self.first: dict | None = None
+        # layer -> (its input as handed in, the same array after its forward): only for a
+        # forward that changed its input in place (see compare.probes.input_change_entry)
+        self.inputs_changed: dict = {}
 
     def at(self, phase: str, layer: int | None = None) -> None:
         self.phase = phase
@@ -94,7 +99,12 @@ class Recording:
 
         def tap(x):
             self.phase, self.layer = "forward", i
+            # what x holds now: layer i - 1's output snapshot, or a copy of the caller's x
+            before = outs[i - 1] if i > 0 and outs[i - 1] is not None else _copy(x)
             out = forward(x)
+            if isinstance(x, np.ndarray) and isinstance(before, np.ndarray) \
+                    and not np.array_equal(x, before):
+                self.inputs_changed[i] = (before, _copy(x))
             # A snapshot: a backward that scales its cached output in place would
             # otherwise make a correct forward look wrong after the fact.
             outs[i] = _copy(out)

@@ -219,6 +219,7 @@ class Report:
         self.actual_name, self.expected_name = actual_name, expected_name
         self.tolerances = dict(tolerances or {})
         self.notes, self.replay = list(notes), replay
+        self.upstream_given, self.partial_backward = upstream_given, partial_backward
         self.ok = bool(self.entries) and all(e.ok for e in self.entries)
         self.first_divergence = None if self.ok else find_divergence(
             self.entries, upstream_given=upstream_given, partial_backward=partial_backward)

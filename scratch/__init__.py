@@ -16,6 +16,7 @@ from .errors import (
     ShapeError,
     TwinnetInputError,
 )
+from .io import StateKeyError, load, save
 from .layer import Layer, ParamLayer
 from .lecture import LinearSigmoid, LinearSigmoidLayer, Net
 from .linear import Linear
@@ -37,3 +38,4 @@ __all__ = [
     "load_iris_binary", "load_iris_multiclass", "sigmoid",
 ]
 __all__ += ["Conv2d", "Flatten", "MaxPool2d", "RNN", "Softmax"]
+__all__ += ["StateKeyError", "load", "save"]

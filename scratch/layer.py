@@ -13,8 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_float_dtype, check_shape
+from ._checks import check_array, check_finite, check_float_dtype, check_shape
 from .errors import BackwardBeforeForwardError
+
+
+def _float_errors_checked_after():
+    """Finite inputs can still overflow (1e308 * 2): NumPy would warn and hand back
+    inf/NaN. Its warnings are silenced here because the caller then checks the
+    result and raises a NonFiniteError that names the layer."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 class Layer:
@@ -40,7 +47,10 @@ class Layer:
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run the layer on ``x`` and cache what ``backward`` needs."""
         self._check_input(x)
-        out = self._forward(x)
+        self._out = None  # a forward that fails below leaves nothing for backward to use
+        with _float_errors_checked_after():
+            out = self._forward(x)
+        check_finite(self.name, "output (overflow: values too large for the dtype)", out)
         self._out = out
         return out
 
@@ -50,7 +60,12 @@ class Layer:
             raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
         check_array(self.name, "grad_out", grad_out, dtype=self._out.dtype)
         check_shape(self.name, "grad_out", grad_out, self._out.shape)
-        return self._backward(grad_out)
+        with _float_errors_checked_after():
+            grad_in = self._backward(grad_out)
+        # grads are not inspected here: an overflowed parameter gradient stays inf/NaN as
+        # in torch (and compare's NaN-filled buffers must reach it), and SGD refuses it.
+        check_finite(self.name, "grad_in (overflow: values too large for the dtype)", grad_in)
+        return grad_in
 
     __call__ = forward
 

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_features, check_shape
+from ._checks import check_array, check_features, check_finite, check_shape
 from .activations import sigmoid
-from .errors import BackwardBeforeForwardError, DTypeError, LabelError, ShapeError
+from .errors import (
+    BackwardBeforeForwardError,
+    DTypeError,
+    LabelError,
+    NonFiniteError,
+    ShapeError,
+)
 
 REDUCTIONS = ("mean", "sum")
 # torch's floor on p (1 - p) in BCE's gradient. Its clamp constant is the C float
@@ -57,7 +63,13 @@ class Loss:
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         """Validate, cache, and return the reduced loss as a Python float."""
         self._check(pred, target)
-        return self._forward(pred, target)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            value = self._forward(pred, target)
+        if not np.isfinite(value):
+            self._cache = None  # nothing for backward to differentiate
+            raise NonFiniteError(f"{self.name}: the loss overflowed to {value} "
+                                 f"(pred/target values too large for {pred.dtype})")
+        return value
 
     __call__ = forward
 
@@ -65,7 +77,10 @@ class Loss:
         """dL/dpred for the last ``forward``, same shape and dtype as ``pred``."""
         if self._cache is None:
             raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
-        return self._backward()
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            grad = self._backward()
+        check_finite(self.name, "gradient (overflow)", grad)
+        return grad
 
     def _scale(self, n: int) -> float:
         return 1.0 / n if self.reduction == "mean" else 1.0

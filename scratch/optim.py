@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_finite
+
 
 class SGD:
     """torch.optim.SGD's update, in place on the model's arrays.
@@ -27,6 +29,8 @@ class SGD:
 
     def step(self) -> None:
         params, grads = self.model.params, self.model.grads
+        for key in params:  # all checked before any update: never half a step
+            check_finite("SGD", f"gradient {key!r} (an overflow in backward?)", grads[key])
         for key, p in params.items():
             g = grads[key]
             if self.momentum:

@@ -27,6 +27,7 @@ from .losses import (
 from .modules import LectureNet, LinearSigmoid, Step
 from .recurrent import BatchFirstRNN
 from .registry import Twin, register_twin, twin_for_scratch, twin_for_torch, unregister_twin
+from .state_dict import export_state_dict, import_state_dict
 
 __all__ = [
     "LOSS_NAMES", "LectureNet", "LinearSigmoid", "PARAM_MAP_ATTR", "ParamLink", "Step", "Twin",
@@ -35,3 +36,4 @@ __all__ = [
     "torch_to_scratch_layout", "twin_for_scratch", "twin_for_torch", "unregister_twin",
 ]
 __all__ += ["BatchFirstRNN"]
+__all__ += ["export_state_dict", "import_state_dict"]
