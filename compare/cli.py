@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "compare.commands.tasks",
     "compare.commands.mutants",
     "compare.commands.false_alarms",
+    "compare.commands.bench",
 ]
 
 DEFAULT_COMMAND = "check"

@@ -60,19 +60,17 @@ def check_array(owner: str, what: str, a, *, dtype=None, ndim=None, finite=True)
 
 def check_finite(owner: str, what: str, a: np.ndarray) -> None:
     """Raise NonFiniteError naming the first NaN/inf position of ``a``."""
-    # One reduction is far cheaper than isfinite(a).all(); a non-finite sum
-    # only means "look closer" since huge finite values can overflow it.
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(a, axis=None)
-    if np.isfinite(total):
+    # Counting finite values costs half of isfinite().all() on small arrays (no
+    # reduction machinery), about the same on large ones, and beats a guarded sum:
+    # the np.errstate a sum needs to silence overflow costs more than this check.
+    if np.count_nonzero(np.isfinite(a)) == a.size:
         return
     bad = ~np.isfinite(a)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise NonFiniteError(
-            f"{owner}: {what} holds {int(bad.sum())} non-finite value(s); "
-            f"first at index {idx}: {a[idx]!r}"
-        )
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    raise NonFiniteError(
+        f"{owner}: {what} holds {int(bad.sum())} non-finite value(s); "
+        f"first at index {idx}: {a[idx]!r}"
+    )
 
 
 def check_shape(owner: str, what: str, a: np.ndarray, expected: tuple) -> None:

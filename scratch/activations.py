@@ -10,17 +10,38 @@ import numpy as np
 
 from .layer import Layer
 
+SMALL = 1024  # elements; see sigmoid
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function, overflow-free for any finite or infinite float input.
 
-    Uses 1/(1+e^-z) for z >= 0 and e^z/(1+e^z) for z < 0, so ``exp`` only ever
-    sees non-positive arguments.
+    Computes ``exp(min(z, 0)) / (1 + exp(-|z|))``: that is 1/(1+e^-z) for
+    z >= 0 and e^z/(1+e^z) for z < 0, and ``exp`` only ever sees
+    non-positive arguments. Integer input gives float64, like ``np.exp``.
+
+    ``where(z >= 0, 1, e)`` would be the obvious numerator, but selecting by
+    sign is branchy and took several times longer than an ``exp`` on
+    random-signed arrays. Small arrays take a second ``exp`` with fresh
+    temporaries, which cost nothing at that size (and NumPy's in-place ufuncs
+    are slower on one-element arrays, such as the lecture net's output). Large
+    arrays work in place and get the numerator from ``e = exp(-|z|) <= 1`` as
+    ``max([z >= 0], e)``: 1 where z >= 0, e elsewhere, a compare and a max
+    instead of an ``exp``. Both give the same floats.
     """
-    e = np.exp(-np.abs(z))
-    num = np.where(z >= 0, np.ones((), z.dtype), e)
-    e += 1
-    num /= e
+    z = np.asarray(z)
+    if z.ndim == 0:  # ufuncs return 0-d results as scalars; keep an array
+        return sigmoid(z.reshape(1)).reshape(())
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    if z.size <= SMALL:
+        return np.exp(np.minimum(z, 0.0)) / (np.exp(np.copysign(z, -1.0)) + 1.0)
+    den = np.copysign(z, -1.0)  # -|z| in one pass
+    np.exp(den, out=den)
+    num = np.greater_equal(z, 0.0).astype(z.dtype)
+    np.maximum(num, den, out=num)
+    den += 1.0
+    num /= den
     return num
 
 
@@ -32,7 +53,9 @@ class Sigmoid(Layer):
 
     def _backward(self, grad_out):
         y = self._out
-        return grad_out * y * (1 - y)
+        grad_in = grad_out * y
+        grad_in *= 1.0 - y
+        return grad_in
 
 
 class Tanh(Layer):
@@ -43,7 +66,10 @@ class Tanh(Layer):
 
     def _backward(self, grad_out):
         y = self._out
-        return grad_out * (1 - y * y)
+        grad_in = y * y
+        np.subtract(1.0, grad_in, out=grad_in)
+        grad_in *= grad_out
+        return grad_in
 
 
 class ReLU(Layer):

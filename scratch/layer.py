@@ -104,7 +104,8 @@ class ParamLayer(Layer):
 
     def _add_param(self, key: str, value: np.ndarray) -> None:
         self.params[key] = value
-        self.grads[key] = np.zeros_like(value)
+        # C order whatever the parameter's layout, so backward can write it with np.dot(out=)
+        self.grads[key] = np.zeros(value.shape, value.dtype)
 
     def _set_param(self, key: str, value: np.ndarray) -> None:
         """Replace a parameter, refusing a different shape or dtype."""

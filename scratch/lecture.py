@@ -14,7 +14,7 @@ from ._checks import check_features
 from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
 from .layer import ParamLayer, init_rng
-from .losses import BCELoss
+from .losses import bce_grad
 
 
 class LinearSigmoid(ParamLayer):
@@ -66,13 +66,13 @@ class LinearSigmoid(ParamLayer):
 
     def _forward(self, x):
         self._x = x
-        return sigmoid(x @ self.params["W"])
+        return sigmoid(x.dot(self.params["W"]))
 
     def _backward(self, grad_out):
         y = self._out
-        local = grad_out * y * (1 - y)  # dL/d(xW): the sigmoid's derivative, reused twice
-        np.matmul(self._x.T, local, out=self.grads["W"])
-        return local @ self.params["W"].T
+        local = grad_out * y * (1.0 - y)  # dL/d(xW): the sigmoid's derivative, reused twice
+        np.dot(self._x.T, local, out=self.grads["W"])  # C-contiguous: see Linear
+        return local.dot(self.params["W"].T)
 
 
 LinearSigmoidLayer = LinearSigmoid
@@ -98,7 +98,6 @@ class Net:
         self.l2 = LinearSigmoid(W_dim, 1, rng=gen, dtype=dtype)
         self.l1.name, self.l2.name = "Net.l1 " + self.l1.name, "Net.l2 " + self.l2.name
         self.y: np.ndarray | None = None
-        self._bce = BCELoss(reduction="sum")
 
     W = property(lambda self: self.l1.W, lambda self, v: setattr(self.l1, "W", v))
     V = property(lambda self: self.l2.W, lambda self, v: setattr(self.l2, "W", v))
@@ -126,25 +125,38 @@ class Net:
         """Binary cross-entropy against ``label`` (0/1, scalar or (batch,)), then backprop.
 
         Returns the per-sample loss J of shape (batch, 1), as the lecture prints it.
-        The gradients are those of the summed loss (for one sample, the loss itself).
+        The gradients are those of the summed loss (for one sample, the loss itself):
+        ``BCELoss(reduction="sum")``'s, by the same function (``losses.bce_grad``).
         """
         if self.y is None:
             raise BackwardBeforeForwardError("Net: backward(label) called before predict(x)")
-        target = np.empty_like(self.y)
-        label = np.asarray(label)
-        if label.ndim > 1 or (label.ndim == 1 and label.shape[0] != self.y.shape[0]):
-            raise LabelError(f"Net: label must be a scalar or shape ({self.y.shape[0]},), "
-                             f"got shape {label.shape}")
-        if not np.isin(label, (0, 1)).all():
-            raise LabelError(f"Net: label must be 0 or 1, got {label.tolist()}")
-        target[:, 0] = label
-        self._bce.forward(self.y, target)
-        dJ = self._bce.backward()
-        with np.errstate(divide="ignore"):
-            J = -np.where(target == 1, np.maximum(np.log(self.y), -100),
-                          np.maximum(np.log1p(-self.y), -100))
-        self.l1.backward(self.l2.backward(dJ))
+        target = self._target(label)
+        p = self.y
+        # With 0/1 targets, BCE's y log p + (1 - y) log(1 - p) is one of its two logs;
+        # a single label picks the same one for the whole batch.
+        with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
+            if isinstance(target, float):
+                log_q = np.log(p) if target == 1 else np.log1p(-p)
+            else:
+                log_q = np.where(target == 1, np.log(p), np.log1p(-p))
+        J = -np.maximum(log_q, -100.0)
+        self.l1.backward(self.l2.backward(bce_grad(p, target)))
         return J
+
+    def _target(self, label) -> float | np.ndarray:
+        """Check ``label``: one label becomes a float, one per sample a (batch, 1) array."""
+        label = np.asarray(label)
+        batch = self.y.shape[0]
+        if label.ndim > 1 or (label.ndim == 1 and label.shape[0] != batch):
+            raise LabelError(f"Net: label must be a scalar or shape ({batch},), "
+                             f"got shape {label.shape}")
+        # A single label is checked in Python: the array test would cost more than a step.
+        if not (label.item() in (0, 1) if label.ndim == 0 else
+                ((label == 0) | (label == 1)).all()):
+            raise LabelError(f"Net: label must be 0 or 1, got {label.tolist()}")
+        if label.ndim == 0:
+            return float(label.item())
+        return label.astype(self.y.dtype).reshape(batch, 1)
 
     def zero_grad(self) -> None:
         self.l1.zero_grad()

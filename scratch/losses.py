@@ -20,6 +20,33 @@ from .errors import (
 )
 
 REDUCTIONS = ("mean", "sum")
+# torch's floor on p (1 - p) in BCE's gradient. Its clamp constant is the C float
+# 1e-12 (9.999999960041972e-13 as a double); a double 1e-12 would make the clamped
+# gradient differ from torch's by 4e-9 relative.
+BCE_EPS = float(np.float32(1e-12))
+
+
+def bce_log_likelihood(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per element ``y log p + (1 - y) log(1 - p)``, each log clamped at -100 as torch does.
+
+    p, y : same shape, values in [0, 1]. Returns that shape; BCE is its negation.
+    """
+    with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
+        log_p = np.maximum(np.log(p), -100.0)
+        log_1mp = np.maximum(np.log1p(-p), -100.0)
+    return y * log_p + (1.0 - y) * log_1mp
+
+
+def bce_grad(p: np.ndarray, y: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """d(BCE)/dp as torch computes it: ``(p - y) / max(p (1 - p), 1e-12) * scale``.
+
+    p : any shape; y : the same shape, or one float target for every element.
+    ``scale`` is 1/N for a mean, 1 for a sum.
+    """
+    grad = (p - y) / np.maximum(p * (1.0 - p), BCE_EPS)
+    if scale != 1:  # multiplying by 1 changes nothing but costs a pass
+        grad *= scale
+    return grad
 
 
 class Loss:
@@ -91,9 +118,7 @@ class BCELoss(Loss):
     ``dL/dp = (p - y) / max(p (1 - p), 1e-12) / N``. ``p`` and ``y`` must lie in [0, 1].
     """
 
-    # torch's clamp constant is the C float 1e-12 (9.999999960041972e-13 as a double);
-    # a double 1e-12 would make the clamped gradient differ from torch's by 4e-9 relative.
-    EPS = float(np.float32(1e-12))
+    EPS = BCE_EPS
 
     def _check(self, pred, target):
         super()._check(pred, target)
@@ -104,15 +129,11 @@ class BCELoss(Loss):
 
     def _forward(self, pred, target):
         self._cache = (pred, target)
-        with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
-            log_p = np.maximum(np.log(pred), -100)
-            log_1mp = np.maximum(np.log1p(-pred), -100)
-        return -self._reduce(target * log_p + (1 - target) * log_1mp)
+        return -self._reduce(bce_log_likelihood(pred, target))
 
     def _backward(self):
         p, y = self._cache
-        denom = np.maximum(p * (1 - p), self.EPS)
-        return (p - y) / denom * self._scale(p.size)
+        return bce_grad(p, y, self._scale(p.size))
 
 
 class BCEWithLogitsLoss(Loss):

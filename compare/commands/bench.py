@@ -1,0 +1,67 @@
+"""``twinnet bench``: time scratch against torch (the suite in ``benchmarks/``).
+
+The benchmarks live in the source checkout, beside the packages, and are not
+installed; this command finds them next to ``compare/``. OpenBLAS reads
+``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` when NumPy is imported, which has
+already happened here, so when either is set the suite is rerun in a fresh
+Python without them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def _import_suite():
+    if not (CHECKOUT / "benchmarks" / "suite.py").is_file():
+        return None
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    from benchmarks import suite
+
+    return suite
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "bench", help="time scratch against torch, side by side (JSON + PNG results)",
+        description="Time scratch against torch side by side: the lecture net, MLPs against "
+                    "torch and against the BLAS limit, check_model, the lecture's Iris loop. "
+                    "Prints medians and ratios, writes JSON and a PNG chart.")
+    suite = _import_suite()
+    if suite is not None:
+        suite.add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def clean_environment(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the OpenBLAS overrides, with the checkout importable."""
+    clean = {k: v for k, v in env.items() if k not in OPENBLAS_OVERRIDES}
+    clean["PYTHONPATH"] = os.pathsep.join(p for p in (str(CHECKOUT), env.get("PYTHONPATH"))
+                                          if p)
+    return clean
+
+
+def rerun_command(suite, args) -> list[str]:
+    return [sys.executable, "-m", "benchmarks", *suite.argv_from_args(args)]
+
+
+def run(args) -> int:
+    suite = _import_suite()
+    if suite is None:
+        print(f"twinnet bench: no benchmarks/ folder next to the installed packages "
+              f"({CHECKOUT}); run it from a source checkout", file=sys.stderr)
+        return 2
+    set_overrides = [k for k in OPENBLAS_OVERRIDES if k in os.environ]
+    if set_overrides:
+        print(f"twinnet bench: {', '.join(set_overrides)} set; rerunning without them so "
+              "OpenBLAS picks its own kernel", flush=True)
+        return subprocess.call(rerun_command(suite, args), cwd=CHECKOUT,
+                               env=clean_environment(dict(os.environ)))
+    return suite.run_from_args(args)
