@@ -17,15 +17,20 @@ they legitimately differ by a few units of rounding per operation.
   scale of the array.
 * **float32 forward: rtol = 1.3e-6, atol = 1e-5** (torch.testing's float32
   default; epsilon 1.2e-7, so ~10 ulps of relative slack).
-* **float32 gradients: the same rtol = 1.3e-6, atol = 1e-5.** Gradients are
-  longer chains of products and sums than outputs, so they were measured
-  rather than assumed: over 2,000 random float32 cases
-  (``python benchmarks/tolerance_headroom.py -n 2000``: seeds 0-1999; dense
-  nets up to depth 4 and width 8, conv and recurrent nets for a quarter of
-  the seeds, every loss, both reductions) the worst gradient error used 0.40
-  of this allowance (a Conv2d dL/dW, 7.6e-6 absolute), so no looser row is
-  needed. The tighter pair (1e-6, 1e-6) was exceeded on the same cases
-  (2.3 times its allowance, an RNN dL/dW_ih), which is why atol stays at 1e-5.
+* **float32 gradients: rtol = 4e-6, atol = 4e-5** (about 3x torch.testing's
+  float32 default). Gradients are longer chains than outputs, and two things
+  amplify honest rounding there: a loss derivative such as BCE's 1/(1 - p)
+  multiplies a 2-ulp difference between two float32 sigmoids by up to ~20,
+  and a weight gradient x.T @ g can cancel to a small value from terms whose
+  absolute sum is ~100 times larger, leaving summation-order differences of
+  a few 1e-5. Measured with ``twinnet false-alarms`` (every probe on) over
+  30,000 correct float32 cases (seeds 0-29,999): with torch.testing's pair
+  (1.3e-6, 1e-5) two cases exceeded it (1.15x: BCE at p = 0.944, target 0;
+  1.03x: a Linear dW element of 0.15 cancelled from terms summing to 44.5 in
+  absolute value), both confirmed as float32 rounding by a float64 re-run.
+  The 99.9th percentile was 0.41 of that pair. The row here leaves about 3x
+  headroom over the worst case seen; every planted bug in the mutation
+  catalogue still fails in float32 by orders of magnitude more.
 * float64 over the same 2,000 cases: the worst forward error used 7.4e-9 of
   the allowance, the worst gradient 4.7e-8 (|diff| <= 1.4e-14 there).
 * **finite differences (gradcheck):** a central difference with step ``eps``
@@ -70,7 +75,7 @@ TOLERANCES: dict[np.dtype, dict[str, Tolerance]] = {
     },
     np.dtype(np.float32): {
         FORWARD: Tolerance(rtol=1.3e-6, atol=1e-5),
-        GRADIENT: Tolerance(rtol=1.3e-6, atol=1e-5),
+        GRADIENT: Tolerance(rtol=4e-6, atol=4e-5),
         FINITE_DIFFERENCE: Tolerance(rtol=1e-2, atol=1e-2),
     },
 }

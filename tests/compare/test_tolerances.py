@@ -7,10 +7,12 @@ import torch
 from compare import TOLERANCES, Tolerance, tolerance_for
 
 
-def test_table_holds_torch_testing_defaults():
+def test_table_holds_torch_testing_defaults_and_the_measured_float32_gradient_row():
     f64, f32 = TOLERANCES[np.dtype(np.float64)], TOLERANCES[np.dtype(np.float32)]
     assert f64["forward"] == Tolerance(1e-7, 1e-7) == f64["gradient"]
-    assert f32["forward"] == Tolerance(1.3e-6, 1e-5) == f32["gradient"]
+    assert f32["forward"] == Tolerance(1.3e-6, 1e-5)
+    # about 3x torch.testing's pair, from the false-alarm measurements in tolerances.py
+    assert f32["gradient"] == Tolerance(4e-6, 4e-5)
 
 
 def test_lookup_by_numpy_torch_and_string_dtypes():
