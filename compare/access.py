@@ -37,9 +37,11 @@ class ParamAccess:
         self._read_param, self._read_grad = read_param, read_grad
 
     def params(self) -> dict[str, np.ndarray]:
+        """The layer's parameters by name, read now (the arrays, not copies), each its own shape."""
         return {n: self._read_param(n) for n in self.names}
 
     def grads(self) -> dict[str, np.ndarray | None]:
+        """The gradients by name, read now; each shaped like its parameter, None where absent."""
         return {n: self._read_grad(n) for n in self.names}
 
 
@@ -124,6 +126,7 @@ def param_access(layer, params=None, grads=None) -> ParamAccess:
 
 
 def _describe(layer) -> str:
+    """The layer's ``describe()`` label if it has one, else its class name."""
     describe = getattr(layer, "describe", None)
     return describe() if callable(describe) else type(layer).__name__
 

@@ -68,10 +68,25 @@ class Case:
 
     @property
     def replay(self) -> str:
+        """Python that rebuilds and checks this case.
+
+        E.g. ``"compare.random_case(7, dtype='float64').check()"``.
+        """
         return f"compare.random_case({self.seed}, dtype='{self.dtype.name}').check()"
 
     def check(self, **kwargs) -> Report:
-        """check_model on this case; backward runs twice unless told otherwise."""
+        """check_model on this case; backward runs twice unless told otherwise.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`compare.check_model` (``seed``, ``backward_twice`` and
+            ``replay`` default to this case's).
+
+        Returns
+        -------
+        Report
+        """
         kwargs.setdefault("seed", self.seed)
         kwargs.setdefault("backward_twice", True)
         kwargs.setdefault("replay", self.replay)

@@ -25,6 +25,7 @@ DEFAULT_COMMAND = "check"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``twinnet`` parser, with one subcommand per module in ``COMMAND_MODULES``."""
     parser = argparse.ArgumentParser(
         prog="twinnet",
         description="Check hand-written NumPy backprop (scratch) against torch autograd.",
@@ -36,6 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``twinnet``; no command (or an unknown first word) means ``check``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The command's exit status (0 when it returns None).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     known = set(parser._subparsers._group_actions[0].choices)  # noqa: SLF001

@@ -57,6 +57,7 @@ class ArrayDiff:
 
     @property
     def ok(self) -> bool:
+        """True when the status is ``"ok"``: same shape and dtype, all within tolerance."""
         return self.status == OK
 
     @property
@@ -66,6 +67,7 @@ class ArrayDiff:
 
     @property
     def shape(self) -> tuple | None:
+        """Shape of ``expected`` (else of ``actual``); None when neither array exists."""
         arr = self.expected if self.expected is not None else self.actual
         return None if arr is None else tuple(arr.shape)
 
@@ -129,6 +131,7 @@ class ArrayDiff:
 
     @property
     def size(self) -> int:
+        """Element count of ``expected`` (else of ``actual``); 0 when neither exists."""
         arr = self.expected if self.expected is not None else self.actual
         return 0 if arr is None else int(arr.size)
 
@@ -158,6 +161,16 @@ class ArrayDiff:
                 f"{amount} {self.message}").rstrip()
 
     def to_dict(self) -> dict:
+        """The verdict and its statistics as JSON-ready plain values (no arrays).
+
+        Returns
+        -------
+        dict
+            Keys ``status``, ``shape``, ``rtol``, ``atol``, ``max_abs_diff``,
+            ``max_rel_diff``, ``ratio_to_allowed``, ``allowed_at_worst``,
+            ``worst_index``, ``n_mismatched``, ``actual_at_worst``,
+            ``expected_at_worst``, ``message``.
+        """
         worst = self.values_at_worst()
         return {
             "status": self.status, "shape": self.shape, "rtol": self.rtol, "atol": self.atol,

@@ -140,6 +140,8 @@ class LockstepResult:
         Largest |scratch - torch| of the loss, and of any parameter after any update.
     worst_param : str | None
         The parameter that reached ``max_param_diff``; ``worst_param_step`` when.
+    max_grad_diff : float
+        Largest |scratch - torch| of any gradient at any step.
     rtol, atol : float
     """
 
@@ -159,10 +161,12 @@ class LockstepResult:
 
     @property
     def failure(self) -> Mismatch | None:
+        """The worst mismatch at ``failed_step`` (``failures[0]``), or None when ok."""
         return self.failures[0] if self.failures else None
 
     @property
     def message(self) -> str:
+        """A summary: one line when ok, else the failing step, its worst mismatch, and a hint."""
         tol = f"rtol={self.rtol:g}, atol={self.atol:g}"
         if self.ok:
             worst = (f" ({self.worst_param} at step {self.worst_param_step})"

@@ -184,7 +184,28 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:
     """:func:`check_model`, raising AssertionError (carrying the report) on any mismatch.
 
-    The error's message is the full report; ``err.report`` is the Report.
+    Parameters
+    ----------
+    model : scratch.Sequential, scratch.Net, or any single scratch layer
+    x : np.ndarray, (batch, in_features), the model's dtype
+    y : targets, optional
+        (batch, out) floats for "bce"/"bce_with_logits"/"mse"; (batch,) integer
+        labels for "cross_entropy"; for ``scratch.Net`` its 0/1 label(s).
+    loss : scratch loss object or loss name, optional
+        As in :func:`check_model`; None without ``y`` backpropagates an upstream.
+    **kwargs
+        Any other keyword of :func:`check_model` (tolerances, ``dtype``, ``seed``,
+        ``upstream``, ``twin``, ...).
+
+    Returns
+    -------
+    Report
+        The passing report.
+
+    Raises
+    ------
+    AssertionError
+        On any mismatch; its message is the full report and ``err.report`` the Report.
     """
     __tracebackhide__ = True
     report = check_model(model, x, y, loss, **kwargs)

@@ -157,4 +157,8 @@ def _build(model, kind, layers, prefixes, dtype, twin, signature) -> Plan:
 
 
 def torch_dtype(dtype: np.dtype) -> torch.dtype:
+    """torch's dtype for a NumPy float dtype: float32 -> torch.float32, float64 -> torch.float64.
+
+    Raises KeyError for any other dtype.
+    """
     return _TORCH_DTYPES[np.dtype(dtype)]

@@ -47,6 +47,14 @@ class Recording:
         self.inputs_changed: dict = {}
 
     def at(self, phase: str, layer: int | None = None) -> None:
+        """Note where the code under test is, so an exception can be blamed on it.
+
+        Parameters
+        ----------
+        phase : {"forward", "loss", "backward"}
+        layer : int, optional
+            Layer index; default ``len(layers)`` (the loss's position).
+        """
         self.phase = phase
         self.layer = len(self.layers) if layer is None else layer
 

@@ -24,6 +24,18 @@ def _row(entry) -> tuple[str, ...]:
 
 
 def render_report(report) -> str:
+    """The text of ``str(report)``: a header, the verdict, then one table row per entry.
+
+    Parameters
+    ----------
+    report : compare.Report
+
+    Returns
+    -------
+    str
+        Multi-line text: title, OK or the first divergence (with hints), and the
+        table of every entry's shape, max |diff|, max rel, allowed and status.
+    """
     lines = [f"{report.title}  [{report.actual_name} vs {report.expected_name}, "
              f"{report.dtype}" + ("" if report.seed is None else f", seed {report.seed}") + "]"]
     if report.ok:

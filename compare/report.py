@@ -72,12 +72,18 @@ class Entry:
 
     @property
     def where(self) -> str:
+        """``"layer 2 (Linear(3, 1))"`` or ``"the loss (BCELoss(reduction='mean'))"``."""
         if self.is_loss:
             return f"the loss ({self.layer_desc})"
         return f"layer {self.layer} ({self.layer_desc})"
 
     @property
     def param_note(self) -> str:
+        """``" [2.W <-> 2.weight, transposed]"`` for a parameter entry, else ``""``.
+
+        Only what the label does not already say: empty when both sides use the
+        same name and the label ends with it (``dL/dW`` for ``W``).
+        """
         if self.param is None:
             return ""
         ref = self.reference_param
@@ -87,18 +93,21 @@ class Entry:
         return "" if self.label.endswith(f"d{self.param}") else f" [{self.param}]"
 
     # Shortcuts into the diff.
-    status = property(lambda self: self.diff.status)
-    ok = property(lambda self: self.diff.ok)
-    shape = property(lambda self: self.diff.shape)
-    max_abs = property(lambda self: self.diff.max_abs)
-    max_rel = property(lambda self: self.diff.max_rel)
-    allowed = property(lambda self: self.diff.allowed)
-    ratio = property(lambda self: self.diff.ratio)
-    worst_index = property(lambda self: self.diff.worst_index)
-    actual = property(lambda self: self.diff.actual)
-    expected = property(lambda self: self.diff.expected)
+    status = property(lambda self: self.diff.status, doc="``diff.status``, one of STATUSES.")
+    ok = property(lambda self: self.diff.ok, doc="``diff.ok``: within tolerance.")
+    shape = property(lambda self: self.diff.shape, doc="``diff.shape``: the arrays' shape.")
+    max_abs = property(lambda self: self.diff.max_abs, doc="``diff.max_abs``.")
+    max_rel = property(lambda self: self.diff.max_rel, doc="``diff.max_rel``.")
+    allowed = property(lambda self: self.diff.allowed, doc="``diff.allowed`` (at the worst).")
+    ratio = property(lambda self: self.diff.ratio, doc="``diff.ratio``: <= 1 passes.")
+    worst_index = property(lambda self: self.diff.worst_index, doc="``diff.worst_index``.")
+    actual = property(lambda self: self.diff.actual,
+                      doc="The checked side's array (``diff.actual``), any shape.")
+    expected = property(lambda self: self.diff.expected,
+                        doc="The reference array (``diff.expected``), same shape as ``actual``.")
 
     def to_dict(self) -> dict:
+        """JSON-ready plain values: the entry's own fields plus ``diff.to_dict()``'s keys."""
         return {"name": self.name, "label": self.label, "kind": self.kind,
                 "layer": self.layer, "layer_desc": self.layer_desc, "is_loss": self.is_loss,
                 "param": self.param, "reference_param": self.reference_param,
@@ -131,6 +140,7 @@ class Divergence:
     message: str
 
     def to_dict(self) -> dict:
+        """JSON-ready plain values; entries are given by name (see :attr:`Entry.name`)."""
         return {"phase": self.phase, "layer": self.layer, "layer_desc": self.layer_desc,
                 "entry": self.entry.name, "entries": [e.name for e in self.entries],
                 "message": self.message}
@@ -235,6 +245,7 @@ class Report:
 
     @property
     def failures(self) -> list[Entry]:
+        """Every entry that is not ok, in reading order (empty when the report passes)."""
         return [e for e in self.entries if not e.ok]
 
     def entry(self, name_part: str, kind: str | None = None) -> Entry:

@@ -155,6 +155,7 @@ class Conv2d(ParamLayer):
         self._x_shape: tuple | None = None
 
     def describe(self) -> str:
+        """A constructor-like label, e.g. ``"Conv2d(1, 4, kernel_size=(3, 3), padding=(1, 1))"``."""
         args = [f"{self.in_channels}, {self.out_channels}", f"kernel_size={self.kernel_size}"]
         if self.stride != (1, 1):
             args.append(f"stride={self.stride}")
@@ -166,6 +167,10 @@ class Conv2d(ParamLayer):
 
     @property
     def W(self) -> np.ndarray:
+        """The filters ``params["W"]``, shape (out_channels, in_channels, kH, kW).
+
+        Assigning replaces it after checking shape and dtype (nothing is cast).
+        """
         return self.params["W"]
 
     @W.setter
@@ -174,6 +179,10 @@ class Conv2d(ParamLayer):
 
     @property
     def b(self) -> np.ndarray | None:
+        """The bias ``params["b"]``, shape (out_channels,); None if ``bias=False``.
+
+        Assigning replaces it after checking shape and dtype (nothing is cast).
+        """
         return self.params.get("b")
 
     @b.setter

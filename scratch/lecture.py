@@ -36,10 +36,15 @@ class LinearSigmoid(ParamLayer):
         self._x: np.ndarray | None = None
 
     def describe(self) -> str:
+        """A constructor-like label, e.g. ``"LinearSigmoid(2, 3)"``."""
         return f"LinearSigmoid({self.in_dim}, {self.out_dim})"
 
     @property
     def W(self) -> np.ndarray:
+        """The weight ``params["W"]``, shape (in_dim, out_dim), the layer's dtype.
+
+        Assigning replaces it after checking shape and dtype (nothing is cast).
+        """
         return self.params["W"]
 
     @W.setter
@@ -48,6 +53,7 @@ class LinearSigmoid(ParamLayer):
 
     @property
     def W_grad(self) -> np.ndarray:
+        """dL/dW from the last ``backward``, shape (in_dim, out_dim), the layer's dtype."""
         return self.grads["W"]
 
     @property
@@ -99,32 +105,61 @@ class Net:
         self.l1.name, self.l2.name = "Net.l1 " + self.l1.name, "Net.l2 " + self.l2.name
         self.y: np.ndarray | None = None
 
-    W = property(lambda self: self.l1.W, lambda self, v: setattr(self.l1, "W", v))
-    V = property(lambda self: self.l2.W, lambda self, v: setattr(self.l2, "W", v))
+    W = property(lambda self: self.l1.W, lambda self, v: setattr(self.l1, "W", v),
+                 doc="``l1.W``, shape (x_dim, W_dim): the lecture's first weight matrix.")
+    V = property(lambda self: self.l2.W, lambda self, v: setattr(self.l2, "W", v),
+                 doc="``l2.W``, shape (W_dim, 1): the lecture's second weight matrix.")
 
     @property
     def layers(self) -> list[LinearSigmoid]:
+        """``[l1, l2]``, in forward order (what ``Sequential.layers`` would hold)."""
         return [self.l1, self.l2]
 
     @property
     def params(self) -> dict[str, np.ndarray]:
+        """The weights by name, the arrays themselves (not copies).
+
+        Returns
+        -------
+        dict
+            ``"l1.W"``: (x_dim, W_dim) and ``"l2.W"``: (W_dim, 1), the net's dtype.
+        """
         return {"l1.W": self.l1.W, "l2.W": self.l2.W}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
+        """The gradients from the last ``backward``, same keys and shapes as ``params``."""
         return {"l1.W": self.l1.W_grad, "l2.W": self.l2.W_grad}
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """x: (batch, x_dim) -> y: (batch, 1)."""
+        """Forward pass; the output is also kept as ``self.y`` for ``backward``.
+
+        Parameters
+        ----------
+        x : np.ndarray, shape (batch, x_dim), the net's dtype
+
+        Returns
+        -------
+        y : np.ndarray, shape (batch, 1), probabilities in [0, 1]
+        """
         self.y = self.l2.forward(self.l1.forward(x))
         return self.y
 
     forward = predict
 
     def backward(self, label) -> np.ndarray:
-        """Binary cross-entropy against ``label`` (0/1, scalar or (batch,)), then backprop.
+        """Binary cross-entropy against ``label``, then backprop into ``grads``.
 
-        Returns the per-sample loss J of shape (batch, 1), as the lecture prints it.
+        Parameters
+        ----------
+        label : 0 or 1, or array-like of 0/1 with shape (batch,)
+            One label for the whole batch, or one per sample.
+
+        Returns
+        -------
+        J : np.ndarray, shape (batch, 1), the net's dtype
+            The per-sample loss, as the lecture prints it.
+
         The gradients are those of the summed loss (for one sample, the loss itself):
         ``BCELoss(reduction="sum")``'s, by the same function (``losses.bce_grad``).
         """
@@ -159,10 +194,17 @@ class Net:
         return label.astype(self.y.dtype).reshape(batch, 1)
 
     def zero_grad(self) -> None:
+        """Set both layers' gradients to zero, in place."""
         self.l1.zero_grad()
         self.l2.zero_grad()
 
     def grad_step(self, lr: float = 1e-4) -> None:
-        """Plain gradient descent on both weight matrices, as in the lecture."""
+        """Plain gradient descent on both weight matrices, as in the lecture.
+
+        Parameters
+        ----------
+        lr : float
+            Step size: ``W -= lr * W_grad`` for ``l1`` and ``l2``, in place.
+        """
         self.l1.W -= lr * self.l1.W_grad
         self.l2.W -= lr * self.l2.W_grad

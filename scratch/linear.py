@@ -42,11 +42,16 @@ class Linear(ParamLayer):
         self._x: np.ndarray | None = None
 
     def describe(self) -> str:
+        """A constructor-like label, e.g. ``"Linear(4, 3)"`` or ``"Linear(4, 3, bias=False)"``."""
         extra = "" if self.bias else ", bias=False"
         return f"Linear({self.in_features}, {self.out_features}{extra})"
 
     @property
     def W(self) -> np.ndarray:
+        """The weight ``params["W"]``, shape (in_features, out_features), the layer's dtype.
+
+        Assigning replaces it after checking shape and dtype (nothing is cast).
+        """
         return self.params["W"]
 
     @W.setter
@@ -55,6 +60,10 @@ class Linear(ParamLayer):
 
     @property
     def b(self) -> np.ndarray | None:
+        """The bias ``params["b"]``, shape (out_features,); None if ``bias=False``.
+
+        Assigning replaces it after checking shape and dtype (nothing is cast).
+        """
         return self.params.get("b")
 
     @b.setter

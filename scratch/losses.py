@@ -50,7 +50,13 @@ def bce_grad(p: np.ndarray, y: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 
 class Loss:
-    """Base class; subclasses implement ``_forward`` (returns the float) and ``_backward``."""
+    """Base class; subclasses implement ``_forward`` (returns the float) and ``_backward``.
+
+    Parameters
+    ----------
+    reduction : {"mean", "sum"}
+        How per-element losses become one number.
+    """
 
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in REDUCTIONS:
@@ -61,7 +67,20 @@ class Loss:
         self._cache = None
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        """Validate, cache, and return the reduced loss as a Python float."""
+        """Validate, cache, and return the reduced loss as a Python float.
+
+        Parameters
+        ----------
+        pred : np.ndarray, float32 or float64
+            Any shape (CrossEntropyLoss: logits (batch, C)).
+        target : np.ndarray
+            Same shape and dtype as ``pred`` (CrossEntropyLoss: integer labels (batch,)).
+
+        Returns
+        -------
+        float
+            The loss, reduced by ``reduction``.
+        """
         self._check(pred, target)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
             value = self._forward(pred, target)
@@ -74,7 +93,13 @@ class Loss:
     __call__ = forward
 
     def backward(self) -> np.ndarray:
-        """dL/dpred for the last ``forward``, same shape and dtype as ``pred``."""
+        """The gradient of the last ``forward``'s loss with respect to ``pred``.
+
+        Returns
+        -------
+        np.ndarray
+            dL/dpred, same shape and dtype as that ``pred``.
+        """
         if self._cache is None:
             raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
@@ -99,7 +124,12 @@ class Loss:
 
 
 class MSELoss(Loss):
-    """``L = reduce((pred - target)**2)``; dL/dpred = 2 (pred - target) / N."""
+    """``L = reduce((pred - target)**2)``; dL/dpred = 2 (pred - target) / N.
+
+    Shapes
+    ------
+    pred, target : any shape, identical, same float dtype; N = pred.size for "mean".
+    """
 
     def _forward(self, pred, target):
         diff = pred - target
@@ -116,6 +146,10 @@ class BCELoss(Loss):
 
     ``L = -reduce(y * max(log p, -100) + (1 - y) * max(log(1 - p), -100))`` and
     ``dL/dp = (p - y) / max(p (1 - p), 1e-12) / N``. ``p`` and ``y`` must lie in [0, 1].
+
+    Shapes
+    ------
+    pred (p), target (y) : any shape, identical, same float dtype; N = p.size for "mean".
     """
 
     EPS = BCE_EPS
@@ -140,6 +174,10 @@ class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits z, stable for any finite z.
 
     ``L = reduce(max(z, 0) - z y + log(1 + exp(-|z|)))``, ``dL/dz = (sigmoid(z) - y) / N``.
+
+    Shapes
+    ------
+    pred (z), target (y) : any shape, identical, same float dtype; N = z.size for "mean".
     """
 
     def _check(self, pred, target):
@@ -163,6 +201,11 @@ class CrossEntropyLoss(Loss):
 
     ``L = reduce_over_batch(logsumexp(z_i) - z_i[y_i])``,
     ``dL/dz = (softmax(z) - onehot(y)) / batch``.
+
+    Shapes
+    ------
+    pred (z) : (batch, C), float32 or float64
+    target (y) : (batch,), any integer dtype, values in [0, C)
     """
 
     def _check(self, pred, target):

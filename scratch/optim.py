@@ -16,8 +16,11 @@ class SGD:
     Parameters
     ----------
     model : object with ``params`` and ``grads`` dicts (same keys)
+        Each ``grads[k]`` has the shape and dtype of ``params[k]``.
     lr : float
+        Step size, > 0.
     momentum : float
+        Momentum factor, >= 0 (0: plain SGD).
     """
 
     def __init__(self, model, lr: float, momentum: float = 0.0) -> None:
@@ -28,6 +31,13 @@ class SGD:
         self._buf: dict[str, np.ndarray] = {}
 
     def step(self) -> None:
+        """Update every ``params[k]`` in place from ``grads[k]`` (and the momentum buffer).
+
+        Raises
+        ------
+        NonFiniteError
+            If any gradient holds inf or NaN; then no parameter is changed.
+        """
         params, grads = self.model.params, self.model.grads
         for key in params:  # all checked before any update: never half a step
             check_finite("SGD", f"gradient {key!r} (an overflow in backward?)", grads[key])
@@ -44,4 +54,5 @@ class SGD:
             p -= self.lr * g
 
     def zero_grad(self) -> None:
+        """Zero the model's gradients (``model.zero_grad()``); the momentum buffers stay."""
         self.model.zero_grad()

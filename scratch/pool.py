@@ -37,6 +37,7 @@ class MaxPool2d(Layer):
         self._x_shape: tuple | None = None
 
     def describe(self) -> str:
+        """A constructor-like label, e.g. ``"MaxPool2d(kernel_size=(2, 2))"``."""
         extra = "" if self.stride == self.kernel_size else f", stride={self.stride}"
         return f"MaxPool2d(kernel_size={self.kernel_size}{extra})"
 

@@ -52,10 +52,23 @@ class RNN(ParamLayer):
         self._h0: np.ndarray | None = None
 
     def describe(self) -> str:
+        """A constructor-like label, e.g. ``"RNN(3, 5)"``."""
         return f"RNN({self.input_size}, {self.hidden_size})"
 
     def forward(self, x: np.ndarray, h0: np.ndarray | None = None) -> np.ndarray:
-        """Run the sequence ``x`` from initial state ``h0``; cache what BPTT needs."""
+        """Run the sequence ``x`` from initial state ``h0``; cache what BPTT needs.
+
+        Parameters
+        ----------
+        x : np.ndarray, shape (batch, time, input_size), the layer's dtype
+        h0 : np.ndarray, shape (batch, hidden_size), the layer's dtype, optional
+            Initial hidden state; zeros when omitted.
+
+        Returns
+        -------
+        np.ndarray, shape (batch, time, hidden_size)
+            The hidden states h_1..h_T.
+        """
         self._check_input(x)
         if h0 is None:
             h0 = np.zeros((x.shape[0], self.hidden_size), self.dtype)

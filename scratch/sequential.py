@@ -13,9 +13,15 @@ class Sequential(Layer):
     ``params`` and ``grads`` are rebuilt on every access from the layers'
     own dicts, so replacing a layer's weight array is always reflected.
 
+    Parameters
+    ----------
+    *layers : Layer
+        The layers, in forward order (a single list or tuple is also accepted).
+
     Shapes
     ------
     forward x : whatever the first layer takes -> whatever the last returns
+    params["<i>.<name>"] : layer i's ``params[name]``, its own shape
     """
 
     def __init__(self, *layers: Layer) -> None:
@@ -30,6 +36,7 @@ class Sequential(Layer):
             layer.name = f"layer {i} ({layer.describe()})"
 
     def describe(self) -> str:
+        """``"Sequential(Linear(4, 3), ReLU(), ...)"``: each layer's own label, in order."""
         return "Sequential(" + ", ".join(layer.describe() for layer in self.layers) + ")"
 
     def __len__(self) -> int:
@@ -43,6 +50,14 @@ class Sequential(Layer):
 
     @property
     def params(self) -> dict[str, np.ndarray]:
+        """Every layer's parameters keyed ``"<index>.<name>"`` (``"0.W"``, ``"2.b"``).
+
+        Returns
+        -------
+        dict
+            The layers' own arrays (not copies), each with its layer's shape and dtype;
+            layers without parameters contribute nothing.
+        """
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
                 for k, v in layer.params.items()}
 
@@ -52,6 +67,7 @@ class Sequential(Layer):
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
+        """Every layer's gradients from the last ``backward``; same keys/shapes as ``params``."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
                 for k, v in layer.grads.items()}
 
@@ -60,7 +76,18 @@ class Sequential(Layer):
         pass
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Run every layer; each validates its own input, so errors name the layer."""
+        """Run every layer; each validates its own input, so errors name the layer.
+
+        Parameters
+        ----------
+        x : np.ndarray
+            What the first layer takes, e.g. (batch, in_features) for a ``Linear``.
+
+        Returns
+        -------
+        np.ndarray
+            What the last layer returns, e.g. (batch, out_features).
+        """
         for layer in self.layers:
             x = layer.forward(x)
         self._out = x
@@ -69,11 +96,23 @@ class Sequential(Layer):
     __call__ = forward
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """Backpropagate through every layer in reverse; returns dL/d(input)."""
+        """Backpropagate through every layer in reverse, overwriting each layer's ``grads``.
+
+        Parameters
+        ----------
+        grad_out : np.ndarray
+            dL/d(output), same shape and dtype as the last ``forward``'s output.
+
+        Returns
+        -------
+        np.ndarray
+            dL/d(input), same shape and dtype as the last ``forward``'s input.
+        """
         for layer in reversed(self.layers):
             grad_out = layer.backward(grad_out)
         return grad_out
 
     def zero_grad(self) -> None:
+        """Set every layer's gradients to zero, in place."""
         for layer in self.layers:
             layer.zero_grad()

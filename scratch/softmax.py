@@ -33,6 +33,7 @@ class Softmax(Layer):
         super().__init__()
 
     def describe(self) -> str:
+        """A constructor-like label, e.g. ``"Softmax(axis=-1)"``."""
         return f"Softmax(axis={self.axis})"
 
     def _check_input(self, x: np.ndarray) -> None:

@@ -27,6 +27,16 @@ class Step(nn.Module):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(x > 0)`` as 0/1 in x's dtype.
+
+        Parameters
+        ----------
+        x : torch.Tensor, any shape, floating dtype
+
+        Returns
+        -------
+        torch.Tensor, same shape and dtype; its gradient with respect to x is zeros.
+        """
         return _StepFunction.apply(x)
 
 
@@ -48,9 +58,20 @@ class LinearSigmoid(nn.Module):
                                           generator=generator))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``sigmoid(x @ W)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, in_dim), W's dtype
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, out_dim)
+        """
         return torch.sigmoid(x @ self.W)
 
     def extra_repr(self) -> str:
+        """``"in_dim=..., out_dim=..."``, shown inside the module's repr."""
         return f"in_dim={self.in_dim}, out_dim={self.out_dim}"
 
 
@@ -71,6 +92,16 @@ class LectureNet(nn.Module):
         self.l2 = LinearSigmoid(W_dim, 1, dtype=dtype, generator=generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``sigmoid(sigmoid(x @ l1.W) @ l2.W)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, x_dim), the net's dtype
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, 1), probabilities in [0, 1]
+        """
         return self.l2(self.l1(x))
 
     @staticmethod

@@ -23,5 +23,17 @@ class BatchFirstRNN(nn.RNN):
                          bias=True, batch_first=True, dtype=dtype)
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
+        """Run the sequence, returning the output sequence only.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (batch, time, input_size)
+        h0 : torch.Tensor, shape (batch, hidden_size), optional
+            Initial hidden state (no layer axis); zeros when omitted.
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, time, hidden_size)
+        """
         out, _ = super().forward(x, None if h0 is None else h0.unsqueeze(0))
         return out

@@ -45,7 +45,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Twin:
-    """One registered pair; see the module docstring for the three callables."""
+    """One registered pair; see the module docstring for the three callables.
+
+    Attributes
+    ----------
+    scratch_cls : type
+        The scratch layer class (subclasses inherit the twin through the MRO).
+    torch_cls : type
+        The ``nn.Module`` class it maps onto.
+    to_torch : callable
+        ``to_torch(layer, dtype, convert) -> nn.Module``.
+    from_torch : callable or None
+        ``from_torch(module, dtype, convert) -> scratch layer``; None for a one-way twin.
+    links : callable
+        ``links(layer) -> list[ParamLink]``, the layer's own parameters (empty list if none).
+    """
 
     scratch_cls: type
     torch_cls: type
@@ -121,8 +135,10 @@ def twin_for_torch(module) -> Twin:
 
 
 def known_scratch_layers() -> list[str]:
+    """Names of the scratch classes with a registered twin, sorted (for error messages)."""
     return sorted(cls.__name__ for cls in _BY_SCRATCH)
 
 
 def known_torch_modules() -> list[str]:
+    """Names of the torch classes that convert back to scratch, sorted (for error messages)."""
     return sorted(cls.__name__ for cls in _BY_TORCH)

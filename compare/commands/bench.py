@@ -29,6 +29,7 @@ def _import_suite():
 
 
 def register(sub) -> None:
+    """Add the ``bench`` subcommand to ``sub`` (argparse's subparsers), with ``func=run``."""
     p = sub.add_parser(
         "bench", help="time scratch against torch, side by side (JSON + PNG results)",
         description="Time scratch against torch side by side: the lecture net, MLPs against "
@@ -49,10 +50,19 @@ def clean_environment(env: dict[str, str]) -> dict[str, str]:
 
 
 def rerun_command(suite, args) -> list[str]:
+    """The argv that reruns the benchmark suite with ``args`` in a fresh interpreter."""
     return [sys.executable, "-m", "benchmarks", *suite.argv_from_args(args)]
 
 
 def run(args) -> int:
+    """Run ``twinnet bench`` with the parsed ``args``.
+
+    Returns
+    -------
+    int
+        Exit status: the suite's own (0 when every run completes), 2 without a
+        ``benchmarks/`` folder.
+    """
     suite = _import_suite()
     if suite is None:
         print(f"twinnet bench: no benchmarks/ folder next to the installed packages "

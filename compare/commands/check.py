@@ -17,6 +17,7 @@ SHOWN_FAILURES = 5
 
 
 def register(sub) -> None:
+    """Add the ``check`` subcommand to ``sub`` (argparse's subparsers), with ``func=run``."""
     p = sub.add_parser("check", help="lecture example + random cases, scratch against torch",
                        description=__doc__)
     p.add_argument("-n", "--cases", type=int, default=200, metavar="N",
@@ -44,6 +45,15 @@ class Tally:
     seconds: float = 0.0
 
     def add(self, seed: int, report) -> None:
+        """Count one case and keep its worst forward and gradient entries if they beat the tally's.
+
+        Parameters
+        ----------
+        seed : int
+            The case's seed (kept to name the case).
+        report : compare.Report
+            That case's report.
+        """
         self.cases += 1
         for group, kinds in (("forward", ("forward", "loss")),
                              ("gradient", ("param_grad", "input_grad"))):
@@ -54,6 +64,14 @@ class Tally:
 
 
 def run(args) -> int:
+    """Run ``twinnet check`` with the parsed ``args``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when the lecture example and every case pass, 1 on a
+        failure, 2 on bad arguments.
+    """
     from compare.cases import lecture_example
 
     if getattr(args, "json", False):

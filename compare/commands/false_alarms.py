@@ -25,6 +25,7 @@ PERCENTILES = (50, 99, 99.9)
 
 
 def register(sub) -> None:
+    """Add the ``false-alarms`` subcommand to ``sub`` (argparse's subparsers), with ``func=run``."""
     p = sub.add_parser("false-alarms", help="run N random correct cases per dtype; "
                        "failures must be 0", description=__doc__)
     p.add_argument("-n", "--cases", type=int, default=1000, metavar="N",
@@ -51,6 +52,7 @@ class Tally:
     seconds: float = 0.0
 
     def percentile(self, q: float) -> float:
+        """The ``q``-th percentile (0-100) of the cases' worst ratios; NaN before any case."""
         return float(np.percentile(self.ratios, q)) if self.ratios else float("nan")
 
 
@@ -87,6 +89,13 @@ def run_cases(dtype: str, n: int, seed: int, progress: bool = False) -> Tally:
 
 
 def run(args) -> int:
+    """Run ``twinnet false-alarms`` with the parsed ``args``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when no correct case fails, 1 otherwise, 2 on bad arguments.
+    """
     from compare.tolerances import GRADIENT, TOLERANCES
 
     if args.cases < 1:

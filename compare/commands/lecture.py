@@ -18,6 +18,7 @@ SINGLE_SAMPLE_BOUND = 1e-10  # the agreement the project promises for cell [95],
 
 
 def register(sub) -> None:
+    """Add the ``lecture`` subcommand to ``sub`` (argparse's subparsers), one per experiment."""
     p = sub.add_parser("lecture", help="reproduce Lecture 18's experiments and figures",
                        description=__doc__.split("\n\n")[0])
     names = p.add_subparsers(dest="experiment", required=True)
@@ -66,6 +67,7 @@ def _figure_options(q: argparse.ArgumentParser) -> None:
 
 
 def run_worked_example(args) -> int:
+    """Print the worked example; 0 when the twins agree and match the lecture's numbers, else 1."""
     from compare.lecture.worked_example import format_worked_example
     from compare.lecture.worked_example import run_worked_example as compute
 
@@ -76,6 +78,7 @@ def run_worked_example(args) -> int:
 
 
 def run_single_sample(args) -> int:
+    """Print the single-sample runs; 0 when every trajectory stays within its bound, else 1."""
     from compare.lecture.single_sample import format_single_sample
     from compare.lecture.single_sample import run_single_sample as compute
 
@@ -86,6 +89,7 @@ def run_single_sample(args) -> int:
 
 
 def run_iris(args) -> int:
+    """Print the Iris run; 0 when scratch and torch stay within tolerance, else 1."""
     from compare.lecture.iris import format_iris
     from compare.lecture.iris import run_iris as compute
 
@@ -97,6 +101,7 @@ def run_iris(args) -> int:
 
 
 def run_perceptron(args) -> int:
+    """Print the perceptron comparison; always 0 (it reports, it does not judge)."""
     from compare.lecture.perceptron import format_perceptron
     from compare.lecture.perceptron import run_perceptron as compute
 
@@ -105,6 +110,7 @@ def run_perceptron(args) -> int:
 
 
 def run_figures(args) -> int:
+    """Write the lecture's figures under ``args.out``; 0."""
     from compare.lecture.figures import make_figures
 
     made = make_figures(args.out, neuron_max_iter=args.max_iter,
@@ -116,6 +122,7 @@ def run_figures(args) -> int:
 
 
 def run_all(args) -> int:
+    """Every experiment in turn; the worst (largest) of their exit statuses."""
     codes = []
     for title, run in (("worked-example", run_worked_example),
                        ("single-sample", run_single_sample), ("iris", run_iris),

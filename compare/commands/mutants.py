@@ -15,6 +15,7 @@ LOCALIZATION_TARGET = 0.95
 
 
 def register(sub) -> None:
+    """Add the ``mutants`` subcommand to ``sub`` (argparse's subparsers), with ``func=run``."""
     p = sub.add_parser("mutants", help="kill and localization rates over realistic backprop bugs",
                        description=__doc__)
     p.add_argument("--seed", type=int, default=0, help="seed of every case (default 0)")
@@ -31,6 +32,14 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``twinnet mutants`` with the parsed ``args``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when every mutant is caught, enough are localized and no
+        checker errored; 1 otherwise; 2 for an unknown mutant id.
+    """
     from compare.mutants import MUTANTS, by_id, render_summary, render_table, run_all, summarize
 
     if args.list:

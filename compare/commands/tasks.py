@@ -14,6 +14,7 @@ TASK_NAMES = ("digits", "iris")
 
 
 def register(sub) -> None:
+    """Add the ``tasks`` subcommand to ``sub`` (argparse's subparsers), with ``func=run``."""
     p = sub.add_parser("tasks", help="train the digits CNN and the Iris MLP in lockstep with torch",
                        description=__doc__.split("\n\n")[0])
     names = p.add_subparsers(dest="task", required=True)
@@ -47,6 +48,13 @@ def _positive(text: str) -> int:
 
 
 def run(args) -> int:
+    """Run ``twinnet tasks`` with the parsed ``args``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when every task run passes, 1 otherwise.
+    """
     import numpy as np
 
     from compare.tasks import format_runs, run_task
