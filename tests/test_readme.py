@@ -1,4 +1,4 @@
-"""Every runnable code block of README.md and docs/readme/*.md runs here, so the docs cannot rot.
+"""Every runnable code block of README.md (and any docs/readme/*.md) runs here: docs cannot rot.
 
 Conventions for fenced code blocks (documented for writers in the README, "Docs that run"):
 
