@@ -11,7 +11,7 @@ import numpy as np
 
 import scratch
 
-from .models import StepPair, verified
+from .models import StepPair, loss_step_pair, verified
 from .timing import (
     Result,
     Settings,
@@ -31,10 +31,8 @@ def missing_layers() -> list[str]:
 
 def digits_pair(batch: int = 256, dtype=np.float64, seed: int = 0) -> StepPair:
     """The CNN, its torch twin (``torch_ref.to_torch``) and one training step on each."""
-    import torch
     from sklearn.datasets import load_digits
 
-    import torch_ref
 
     rng = np.random.default_rng(seed)
     model = scratch.Sequential(
@@ -44,26 +42,7 @@ def digits_pair(batch: int = 256, dtype=np.float64, seed: int = 0) -> StepPair:
     digits = load_digits()
     x = (digits.data[:batch] / 16.0).reshape(-1, 1, 8, 8).astype(dtype)
     y = digits.target[:batch].astype(np.int64)
-    loss = scratch.CrossEntropyLoss()
-    tmodel = torch_ref.to_torch(model)
-    tloss = torch_ref.loss_to_torch(loss)
-    tx = torch.from_numpy(x.copy()).requires_grad_(True)
-    ty = torch_ref.target_to_torch(loss, y)
-
-    def scratch_step():
-        value = loss.forward(model.forward(x), y)
-        model.backward(loss.backward())
-        return value
-
-    def torch_step():
-        tmodel.zero_grad()
-        tx.grad = None
-        value = tloss(tmodel(tx), ty)
-        value.backward()
-        return value
-
-    return StepPair(model, tmodel, x, tx, scratch_step, torch_step,
-                    lambda: model.backward(loss.backward()))
+    return loss_step_pair(model, x, y, scratch.CrossEntropyLoss())
 
 
 def run(settings: Settings, batch: int = 256) -> Result:

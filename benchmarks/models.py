@@ -104,7 +104,14 @@ def mlp_pair(batch: int, width: int, depth: int = 3, dtype=np.float64,
     model = build_mlp(width, width, depth, dtype, rng)
     x = rng.standard_normal((batch, width)).astype(dtype)
     y = (rng.random((batch, 1)) < 0.5).astype(dtype)
-    loss = scratch.BCELoss()
+    return loss_step_pair(model, x, y, scratch.BCELoss())
+
+
+def loss_step_pair(model, x: np.ndarray, y: np.ndarray, loss) -> StepPair:
+    """Forward, ``loss`` and backward of ``model`` and of its torch twin on the same data.
+
+    x : (batch, ...) in the model's dtype; y : the target ``loss`` expects.
+    """
     tmodel = torch_ref.to_torch(model)
     tloss = torch_ref.loss_to_torch(loss)
     tx = torch.from_numpy(x.copy()).requires_grad_(True)
