@@ -17,7 +17,7 @@ from ._checks import check_array, check_finite, check_float_dtype, check_shape
 from .errors import BackwardBeforeForwardError
 
 
-def _float_errors_checked_after():
+def float_errors_checked_after():
     """Finite inputs can still overflow (1e308 * 2): NumPy would warn and hand back
     inf/NaN. Its warnings are silenced here because the caller then checks the
     result and raises a NonFiniteError that names the layer."""
@@ -46,22 +46,32 @@ class Layer:
     # -- public contract -------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run the layer on ``x`` and cache what ``backward`` needs."""
+        with float_errors_checked_after():
+            return self._checked_forward(x)
+
+    def _checked_forward(self, x: np.ndarray) -> np.ndarray:
+        """``forward`` without its own overflow guard, for a container that holds one
+        guard around all its layers (each ``np.errstate`` costs about as much as a
+        tiny layer's arithmetic)."""
         self._check_input(x)
         self._out = None  # a forward that fails below leaves nothing for backward to use
-        with _float_errors_checked_after():
-            out = self._forward(x)
+        out = self._forward(x)
         check_finite(self.name, "output (overflow: values too large for the dtype)", out)
         self._out = out
         return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/d(output), overwrite ``grads`` and return dL/d(input)."""
+        with float_errors_checked_after():
+            return self._checked_backward(grad_out)
+
+    def _checked_backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """``backward`` without its own overflow guard (see ``_checked_forward``)."""
         if self._out is None:
             raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
         check_array(self.name, "grad_out", grad_out, dtype=self._out.dtype)
         check_shape(self.name, "grad_out", grad_out, self._out.shape)
-        with _float_errors_checked_after():
-            grad_in = self._backward(grad_out)
+        grad_in = self._backward(grad_out)
         # grads are not inspected here: an overflowed parameter gradient stays inf/NaN as
         # in torch (and compare's NaN-filled buffers must reach it), and SGD refuses it.
         check_finite(self.name, "grad_in (overflow: values too large for the dtype)", grad_in)

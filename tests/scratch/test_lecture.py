@@ -78,3 +78,25 @@ def test_bad_label_raises(label):
     model.predict(X)
     with pytest.raises(scratch.LabelError, match="0 or 1"):
         model.backward(label)
+
+
+def test_overflow_inside_net_names_the_layer_without_a_warning():
+    # inf - inf inside l1's matmul gives NaN: Net holds one overflow guard for both
+    # layers, and l1 itself must still report it (pytest turns RuntimeWarnings into errors).
+    model = lecture_net()
+    model.l1.W = np.array([[np.inf, 1.0, 1.0], [np.inf, 1.0, 1.0]])
+    with pytest.raises(scratch.NonFiniteError, match=r"Net\.l1 .*output"):
+        model.predict(np.array([[1.0, -1.0]]))
+
+
+def test_net_honours_a_forward_or_backward_replaced_on_the_instance():
+    model = lecture_net()
+    calls = []
+    stock_forward, stock_backward = model.l2.forward, model.l2.backward
+    model.l2.forward = lambda h: calls.append("forward") or stock_forward(h)
+    model.l2.backward = lambda g: calls.append("backward") or stock_backward(g)
+    model.predict(X)
+    model.backward(1)
+    assert calls == ["forward", "backward"]
+    np.testing.assert_allclose(model.l2.W_grad, [[-0.40961516], [-0.29945768], [-0.40961948]],
+                               atol=5e-9)
