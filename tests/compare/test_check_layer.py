@@ -6,36 +6,13 @@ import torch
 
 import scratch
 from compare import check_layer
+from tests.lecture_cells import CELL_81
 
-
-# The lecture's cell [81], pasted verbatim (its W is overwritten before use, so the
+# The lecture's cell [81], verbatim (its W is overwritten before use, so the
 # global-RNG draw in __init__ never reaches a result).
-class LinearSigmoidLayer():  # noqa: UP039 (verbatim)
-    def __init__(self, in_dim, out_dim):
-        self.W = np.random.normal(size=(in_dim,out_dim))  # noqa: NPY002 (verbatim)
-        self.W_grad = np.zeros_like(self.W)
-
-        self.afunc = lambda x: 1. / (1. + np.exp(-x))
-
-    # forward function to get output
-    def forward(self, x):
-        Wx = np.matmul(x, self.W)
-        self.y = self.afunc(Wx)
-        self.x = x
-        return self.y
-
-    # backward function to compute gradients
-    def backward(self, grad_out):
-        self.W_grad = np.matmul(
-            self.x.transpose(),
-            self.y * (1-self.y) * grad_out,
-        )
-        grad_in = np.matmul(
-            self.y * (1-self.y) * grad_out,
-            self.W.transpose()
-        )
-
-        return grad_in
+_cell = {}
+exec(CELL_81, _cell)
+LinearSigmoidLayer = _cell["LinearSigmoidLayer"]
 
 
 class LectureLayerGradMissingGradOut(LinearSigmoidLayer):
