@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ShapeError
-from .layer import ParamLayer, init_rng
+from .layer import ParamLayer, init_rng, param_property
 
 
 def as_count(owner: str, what: str, value) -> int:
@@ -165,29 +165,9 @@ class Conv2d(ParamLayer):
             args.append("bias=False")
         return f"Conv2d({', '.join(args)})"
 
-    @property
-    def W(self) -> np.ndarray:
-        """The filters ``params["W"]``, shape (out_channels, in_channels, kH, kW).
+    W = param_property("W", "The filters, shape (out_channels, in_channels, kH, kW).")
 
-        Assigning replaces it after checking shape and dtype (nothing is cast).
-        """
-        return self.params["W"]
-
-    @W.setter
-    def W(self, value: np.ndarray) -> None:
-        self._set_param("W", value)
-
-    @property
-    def b(self) -> np.ndarray | None:
-        """The bias ``params["b"]``, shape (out_channels,); None if ``bias=False``.
-
-        Assigning replaces it after checking shape and dtype (nothing is cast).
-        """
-        return self.params.get("b")
-
-    @b.setter
-    def b(self, value: np.ndarray) -> None:
-        self._set_param("b", value)
+    b = param_property("b", "The bias, shape (out_channels,); None if ``bias=False``.")
 
     def output_size(self, height: int, width: int) -> tuple[int, int]:
         """(Ho, Wo) for an input of the given spatial size."""

@@ -124,6 +124,22 @@ class ParamLayer(Layer):
         self.params[key] = value
 
 
+def param_property(key: str, doc: str) -> property:
+    """A ``layer.W``-style attribute for ``params[key]`` (None if the layer has none).
+
+    Reading returns the array itself; assigning goes through ``_set_param``, which
+    refuses a different shape or dtype (nothing is cast). ``doc`` gives the shape.
+    """
+
+    def get(self):
+        return self.params.get(key)
+
+    def set_(self, value):
+        self._set_param(key, value)
+
+    return property(get, set_, doc=f"{doc} Assigning replaces it after checking shape and dtype.")
+
+
 def init_rng(rng) -> np.random.Generator:
     """Turn ``rng`` (Generator, int seed or None for fresh entropy) into a Generator."""
     if isinstance(rng, np.random.Generator):

@@ -13,7 +13,7 @@ import numpy as np
 from ._checks import check_features
 from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
-from .layer import Layer, ParamLayer, float_errors_checked_after, init_rng
+from .layer import Layer, ParamLayer, float_errors_checked_after, init_rng, param_property
 from .losses import bce_grad
 
 
@@ -39,17 +39,7 @@ class LinearSigmoid(ParamLayer):
         """A constructor-like label, e.g. ``"LinearSigmoid(2, 3)"``."""
         return f"LinearSigmoid({self.in_dim}, {self.out_dim})"
 
-    @property
-    def W(self) -> np.ndarray:
-        """The weight ``params["W"]``, shape (in_dim, out_dim), the layer's dtype.
-
-        Assigning replaces it after checking shape and dtype (nothing is cast).
-        """
-        return self.params["W"]
-
-    @W.setter
-    def W(self, value: np.ndarray) -> None:
-        self._set_param("W", value)
+    W = param_property("W", "The weight, shape (in_dim, out_dim).")
 
     @property
     def W_grad(self) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_features
-from .layer import ParamLayer, init_rng
+from .layer import ParamLayer, init_rng, param_property
 
 
 class Linear(ParamLayer):
@@ -46,29 +46,9 @@ class Linear(ParamLayer):
         extra = "" if self.bias else ", bias=False"
         return f"Linear({self.in_features}, {self.out_features}{extra})"
 
-    @property
-    def W(self) -> np.ndarray:
-        """The weight ``params["W"]``, shape (in_features, out_features), the layer's dtype.
+    W = param_property("W", "The weight, shape (in_features, out_features).")
 
-        Assigning replaces it after checking shape and dtype (nothing is cast).
-        """
-        return self.params["W"]
-
-    @W.setter
-    def W(self, value: np.ndarray) -> None:
-        self._set_param("W", value)
-
-    @property
-    def b(self) -> np.ndarray | None:
-        """The bias ``params["b"]``, shape (out_features,); None if ``bias=False``.
-
-        Assigning replaces it after checking shape and dtype (nothing is cast).
-        """
-        return self.params.get("b")
-
-    @b.setter
-    def b(self, value: np.ndarray) -> None:
-        self._set_param("b", value)
+    b = param_property("b", "The bias, shape (out_features,); None if ``bias=False``.")
 
     def _check_input(self, x: np.ndarray) -> None:
         super()._check_input(x)
