@@ -145,3 +145,24 @@ def init_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
+
+
+def guard_free_forward(layer):
+    """What a container holding one overflow guard for all its layers should call.
+
+    The layer's guard-free ``_checked_forward`` when its ``forward`` is the stock
+    one; otherwise that ``forward`` itself (a user's own layer, a subclass that
+    overrides it, or a wrapper set on the instance, such as compare's recording taps).
+    """
+    forward = layer.forward
+    if getattr(forward, "__func__", None) is Layer.forward:
+        return layer._checked_forward
+    return forward
+
+
+def guard_free_backward(layer):
+    """Like ``guard_free_forward``, for ``backward``."""
+    backward = layer.backward
+    if getattr(backward, "__func__", None) is Layer.backward:
+        return layer._checked_backward
+    return backward

@@ -13,7 +13,14 @@ import numpy as np
 from ._checks import check_features
 from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
-from .layer import Layer, ParamLayer, float_errors_checked_after, init_rng, param_property
+from .layer import (
+    ParamLayer,
+    float_errors_checked_after,
+    guard_free_backward,
+    guard_free_forward,
+    init_rng,
+    param_property,
+)
 from .losses import bce_grad
 
 
@@ -133,7 +140,7 @@ class Net:
         y : np.ndarray, shape (batch, 1), probabilities in [0, 1]
         """
         with float_errors_checked_after():  # one guard for both layers
-            self.y = _forward_of(self.l2)(_forward_of(self.l1)(x))
+            self.y = guard_free_forward(self.l2)(guard_free_forward(self.l1)(x))
         return self.y
 
     forward = predict
@@ -168,7 +175,7 @@ class Net:
             else:
                 log_q = np.where(target == 1, np.log(p), np.log1p(-p))
             J = -np.maximum(log_q, -100.0)
-            _backward_of(self.l1)(_backward_of(self.l2)(bce_grad(p, target)))
+            guard_free_backward(self.l1)(guard_free_backward(self.l2)(bce_grad(p, target)))
         return J
 
     def _target(self, label) -> float | np.ndarray:
@@ -201,21 +208,3 @@ class Net:
         """
         self.l1.W -= lr * self.l1.W_grad
         self.l2.W -= lr * self.l2.W_grad
-
-
-def _forward_of(layer):
-    """The layer's guard-free forward when its ``forward`` is the stock one, else that
-    ``forward`` itself (a user's replacement layer, a subclass that overrides it, or a
-    wrapper set on the instance, such as compare's recording taps)."""
-    forward = layer.forward
-    if getattr(forward, "__func__", None) is Layer.forward:
-        return layer._checked_forward
-    return forward
-
-
-def _backward_of(layer):
-    """Like ``_forward_of``, for ``backward``."""
-    backward = layer.backward
-    if getattr(backward, "__func__", None) is Layer.backward:
-        return layer._checked_backward
-    return backward

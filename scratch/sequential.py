@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layer import Layer
+from .layer import Layer, float_errors_checked_after, guard_free_backward, guard_free_forward
 
 
 class Sequential(Layer):
@@ -88,8 +88,9 @@ class Sequential(Layer):
         np.ndarray
             What the last layer returns, e.g. (batch, out_features).
         """
-        for layer in self.layers:
-            x = layer.forward(x)
+        with float_errors_checked_after():  # one guard for every layer
+            for layer in self.layers:
+                x = guard_free_forward(layer)(x)
         self._out = x
         return x
 
@@ -108,8 +109,9 @@ class Sequential(Layer):
         np.ndarray
             dL/d(input), same shape and dtype as the last ``forward``'s input.
         """
-        for layer in reversed(self.layers):
-            grad_out = layer.backward(grad_out)
+        with float_errors_checked_after():
+            for layer in reversed(self.layers):
+                grad_out = guard_free_backward(layer)(grad_out)
         return grad_out
 
     def zero_grad(self) -> None:

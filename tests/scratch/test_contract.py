@@ -99,3 +99,18 @@ def test_logistic_regression_runs_the_lecture_loop():
 def test_iris_multiclass():
     X, y = scratch.load_iris_multiclass()
     assert X.shape == (150, 4) and y.dtype == np.int64 and set(y) == {0, 1, 2}
+
+
+def test_sequential_overflow_names_the_layer_and_honours_replaced_forwards():
+    # one overflow guard for the whole chain: inf - inf inside layer 0's matmul still
+    # raises from layer 0 (pytest turns a leaked RuntimeWarning into an error)
+    model = scratch.Sequential(scratch.Linear(2, 2, bias=False, rng=0), scratch.Tanh())
+    model[0].W = np.array([[np.inf, 1.0], [np.inf, 1.0]])
+    with pytest.raises(scratch.NonFiniteError, match=r"layer 0 \(Linear"):
+        model.forward(np.array([[1.0, -1.0]]))
+    calls = []
+    stock = model[1].forward
+    model[1].forward = lambda x: calls.append("tap") or stock(x)
+    model[0].W = np.eye(2)
+    np.testing.assert_allclose(model.forward(np.array([[0.5, -0.5]])), np.tanh([[0.5, -0.5]]))
+    assert calls == ["tap"]
