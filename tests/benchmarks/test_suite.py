@@ -6,8 +6,8 @@ import pytest
 
 from benchmarks import report, suite
 from benchmarks.timing import Result, skipped
-from compare import cli
-from compare.commands import bench
+from twinnet import cli
+from twinnet.commands import bench
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FAST = "lecture_net,mid_mlp_float64,large_mlp_float32,digits_cnn,random_cases"
