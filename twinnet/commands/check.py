@@ -12,6 +12,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
+from twinnet.progress import add_progress_options, progress_bar, progress_wanted
+
 DTYPE_CHOICES = ("float32", "float64", "both")
 SHOWN_FAILURES = 5
 
@@ -27,8 +29,7 @@ def register(sub) -> None:
                    help="dtype of the random cases (default both)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print the lecture report and one line per case")
-    p.add_argument("--progress", action="store_true",
-                   help="show progress on stderr even when it is not a terminal")
+    add_progress_options(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON document (reports with their hints) for scripts and CI")
     p.set_defaults(func=run)
@@ -81,7 +82,7 @@ def run(args) -> int:
         print("twinnet check: --cases must be >= 0", file=sys.stderr)
         return 2
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
-    show_progress = args.progress or sys.stderr.isatty()
+    show_progress = progress_wanted(args)
 
     lecture = lecture_example()
     if args.verbose or not lecture.ok:
@@ -101,7 +102,9 @@ def _run_dtype(dtype: str, args, show_progress: bool) -> Tally:
     from compare.cases import random_case
 
     tally, start = Tally(dtype), time.perf_counter()
+    bar = progress_bar(args.cases, dtype, show_progress, unit="case")
     for i in range(args.cases):
+        bar.update(1)
         seed = args.seed + i
         description = f"case {seed} ({dtype})"
         try:
@@ -119,11 +122,9 @@ def _run_dtype(dtype: str, args, show_progress: bool) -> Tally:
             worst = report.worst()
             print(f"{'ok  ' if report.ok else 'FAIL'} {description}"
                   + ("" if worst is None else f"  [worst {worst.ratio:.2g} of allowed]"))
-        if show_progress and (i + 1) % max(1, args.cases // 100) == 0:
-            print(f"\r{dtype}: {i + 1}/{args.cases} cases, {len(tally.failed)} failed",
-                  end="", file=sys.stderr, flush=True)
-    if show_progress and args.cases:
-        print(file=sys.stderr)
+        if tally.failed:
+            bar.set_postfix(failed=len(tally.failed), refresh=False)
+    bar.close()
     tally.seconds = time.perf_counter() - start
     return tally
 

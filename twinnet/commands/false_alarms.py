@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twinnet.progress import add_progress_options, progress_bar, progress_wanted
+
 PERCENTILES = (50, 99, 99.9)
 
 
@@ -35,8 +37,7 @@ def register(sub) -> None:
                    help="dtype of the random cases (default both)")
     p.add_argument("--no-threads", action="store_true",
                    help="skip the torch thread-count measurement")
-    p.add_argument("--progress", action="store_true",
-                   help="show progress on stderr even when it is not a terminal")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -62,7 +63,9 @@ def run_cases(dtype: str, n: int, seed: int, progress: bool = False) -> Tally:
     from compare.probes import worst_ratio
 
     tally, start = Tally(dtype), time.perf_counter()
+    bar = progress_bar(n, dtype, progress, unit="case")
     for i in range(n):
+        bar.update(1)
         s = seed + i
         tally.cases += 1
         description = f"case {s} ({dtype})"
@@ -79,11 +82,9 @@ def run_cases(dtype: str, n: int, seed: int, progress: bool = False) -> Tally:
             tally.closest = (ratio, name, s)
         if not report.ok:
             tally.failed.append((description, str(report)))
-        if progress and (i + 1) % max(1, n // 100) == 0:
-            print(f"\r{dtype}: {i + 1}/{n} cases, {len(tally.failed)} failed", end="",
-                  file=sys.stderr, flush=True)
-    if progress and n:
-        print(file=sys.stderr)
+        if tally.failed:
+            bar.set_postfix(failed=len(tally.failed), refresh=False)
+    bar.close()
     tally.seconds = time.perf_counter() - start
     return tally
 
@@ -102,7 +103,7 @@ def run(args) -> int:
         print("twinnet false-alarms: -n must be >= 1", file=sys.stderr)
         return 2
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
-    progress = args.progress or sys.stderr.isatty()
+    progress = progress_wanted(args)
     tallies = [run_cases(dt, args.cases, args.seed, progress) for dt in dtypes]
 
     print(f"false alarms: {args.cases} random correct cases per dtype, seeds {args.seed}.."

@@ -1,0 +1,68 @@
+"""Progress bars for the ``twinnet`` commands that take more than a few seconds.
+
+One policy for every command: a ``tqdm.auto`` bar on stderr (a widget in a
+notebook, a text bar with rate and ETA in a terminal), shown when stderr is a
+terminal or the code runs in a Jupyter kernel, forced on with ``--progress``
+and off with ``--no-progress``. Output redirected to a file or a CI log gets
+no bar, so logs stay readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_progress_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--progress`` / ``--no-progress`` (mutually exclusive) to ``parser``."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--progress", dest="progress", action="store_const", const=True,
+                       default=None, help="show a progress bar on stderr even when it is "
+                                          "not a terminal")
+    group.add_argument("--no-progress", dest="progress", action="store_const", const=False,
+                       help="never show a progress bar (default: shown when stderr is a "
+                            "terminal or in a notebook)")
+
+
+def progress_wanted(args, stream=None) -> bool:
+    """Whether to draw a bar: ``args.progress`` if the user chose, else terminal or notebook.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Its ``progress`` is True, False or None (not chosen); a namespace
+        without the attribute counts as None.
+    stream : file, optional
+        Where the bar goes (default ``sys.stderr``).
+    """
+    chosen = getattr(args, "progress", None)
+    if chosen is not None:
+        return bool(chosen)
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+
+
+def progress_bar(total: int, desc: str, enabled: bool, unit: str = "it"):
+    """A ``tqdm.auto`` bar over ``total`` steps on stderr, or a silent one if not ``enabled``.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps the caller will ``update(1)``.
+    desc : str
+        Label shown before the bar, e.g. ``"float64"``.
+    enabled : bool
+        False gives a disabled bar: ``update``/``close`` cost nothing and print nothing.
+    unit : str
+        What one step is ("case", "step", "mutant").
+
+    Returns
+    -------
+    tqdm.tqdm
+        Use it as a context manager or call ``close()``.
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, file=sys.stderr,
+                leave=False, dynamic_ncols=True)
