@@ -17,6 +17,11 @@ autouse fixtures, no header lines, no output. A test may request
 ``twinnet_seed``
     the integer seed behind ``twinnet_rng``.
 
+One seed drives a test: the ``twinnet`` fixture's checks run with
+``seed=twinnet_seed`` unless the call gives its own, so the random upstream
+gradient of the check, the seed in the report's title and the seed in the
+``replay: pytest --twinnet-seed N`` line are the same number.
+
 Example::
 
     def test_my_layer(twinnet, twinnet_rng):
@@ -98,6 +103,17 @@ class TwinnetFixture:
         self._request = request
 
     @property
+    def seed(self) -> int:
+        """This test's ``twinnet_seed`` (requested on first use, so it is printed on failure)."""
+        return self._request.getfixturevalue("twinnet_seed")
+
+    def _seeded(self, options: dict) -> dict:
+        """``options`` with ``seed`` set to this test's seed unless the caller chose one."""
+        if options.get("seed") is None:
+            options = {**options, "seed": self.seed}
+        return options
+
+    @property
     def rng(self) -> np.random.Generator:
         """This test's ``twinnet_rng`` (requested on first use, so its seed is printed)."""
         return self._request.getfixturevalue("twinnet_rng")
@@ -115,7 +131,8 @@ class TwinnetFixture:
         x : np.ndarray, shape (batch, in_features)
             The input to run both on.
         **options
-            Passed to :func:`compare.check_layer` (e.g. ``rtol``, ``atol``).
+            Passed to :func:`compare.check_layer` (e.g. ``rtol``, ``atol``);
+            ``seed`` defaults to this test's ``twinnet_seed``.
 
         Returns
         -------
@@ -125,6 +142,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_layer(layer, reference=reference, x=x, **options))
 
     def check_model(self, model, x: np.ndarray, y: np.ndarray, loss="bce", **options):
@@ -141,7 +159,8 @@ class TwinnetFixture:
         loss : str or scratch loss
             ``"bce"``, ``"bce_with_logits"``, ``"mse"``, ``"cross_entropy"`` or a loss object.
         **options
-            Passed to :func:`compare.check_model`.
+            Passed to :func:`compare.check_model`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
 
         Returns
         -------
@@ -151,6 +170,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_model(model, x, y, loss=loss, **options))
 
 
@@ -165,7 +185,8 @@ class TwinnetFixture:
             As in :meth:`check_model`; without a loss the check uses
             ``L = sum(upstream * output)``.
         **options
-            Passed to :func:`compare.gradcheck` (e.g. ``eps``, ``params``).
+            Passed to :func:`compare.gradcheck` (e.g. ``eps``, ``params``);
+            ``seed`` defaults to this test's ``twinnet_seed``.
 
         Returns
         -------
@@ -175,6 +196,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.gradcheck(model, x, y, loss, **options))
 
 
