@@ -118,7 +118,11 @@ def plot_decision_boundary(X: np.ndarray, y: np.ndarray, grid: tuple, lines: dic
     _scatter_classes(ax, X, y, class_names, feature_names)
     x1 = np.array([xx.min(), xx.max()])
     for i, (label, (w1, w2, b)) in enumerate(lines.items()):
-        ax.plot(x1, -(w1 * x1 + b) / w2, "k-" if i == 0 else "k--", lw=1.5, label=label)
+        style = {"color": "k", "ls": "-" if i == 0 else "--", "lw": 1.5, "label": label}
+        if w2 == 0:  # a vertical boundary: x1 = -b / w1
+            ax.axvline(-b / w1, **style)
+        else:
+            ax.plot(x1, -(w1 * x1 + b) / w2, **style)
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     ax.set_title("Decision boundary of the Iris neuron")
