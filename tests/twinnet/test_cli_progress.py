@@ -9,7 +9,7 @@ from twinnet.cli import build_parser, main
 from twinnet.progress import progress_bar, progress_wanted
 
 LONG_COMMANDS = [["check"], ["false-alarms"], ["mutants"], ["tasks", "digits"],
-                 ["tasks", "iris"], ["tasks", "all"]]
+                 ["tasks", "iris"], ["tasks", "all"], ["lecture", "figures"], ["lecture", "all"]]
 
 
 class FakeTerminal(io.StringIO):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from twinnet.lecture.reference import IRIS_PRINT_EVERY
+from twinnet.progress import add_progress_options, progress_bar, progress_wanted
 
 DEFAULT_FIGURES_DIR = "out/figures"
 SINGLE_SAMPLE_BOUND = 1e-10  # the agreement the project promises for cell [95], float64
@@ -67,6 +68,7 @@ def _iris_options(q: argparse.ArgumentParser) -> None:
 def _figure_options(q: argparse.ArgumentParser) -> None:
     add_figure_format_options(q)
     _iris_options(q)
+    add_progress_options(q)
 
 
 def add_figure_format_options(q: argparse.ArgumentParser) -> None:
@@ -133,10 +135,12 @@ def run_perceptron(args) -> int:
 
 def run_figures(args) -> int:
     """Write the lecture's figures under ``args.out``; 0."""
-    from twinnet.lecture.figures import make_figures
+    from twinnet.lecture.figures import FIGURES, make_figures
 
-    made = make_figures(args.out, neuron_max_iter=args.max_iter,
-                        lockstep_iters=args.lockstep_iters, fmt=args.fmt, dpi=args.dpi)
+    with progress_bar(len(FIGURES), "figures", progress_wanted(args), unit="figure") as bar:
+        made = make_figures(args.out, neuron_max_iter=args.max_iter,
+                            lockstep_iters=args.lockstep_iters, fmt=args.fmt, dpi=args.dpi,
+                            on_figure=lambda _name: bar.update(1))
     print(f"wrote {len(made)} figures:")
     for path in made.values():
         print(f"  {path}")

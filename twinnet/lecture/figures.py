@@ -113,14 +113,15 @@ def worked_example_differences(path=None, *, dpi: float | None = None):
 
 
 def make_figures(out_dir=DEFAULT_OUT, *, neuron_max_iter: int = 1_000_000,
-                 lockstep_iters: int = 1000, fmt: str = "png",
-                 dpi: float = DPI) -> dict[str, Path]:
+                 lockstep_iters: int = 1000, fmt: str = "png", dpi: float = DPI,
+                 on_figure=None) -> dict[str, Path]:
     """Write every figure into ``out_dir``; returns {name: path} in :data:`FIGURES` order.
 
     ``neuron_max_iter`` caps the Iris loop (the lecture's full run needs ~238k
     iterations, a few seconds); ``lockstep_iters`` is how long torch follows it.
     ``fmt`` is png, svg or pdf; ``dpi`` sets the raster resolution (png, and
-    images embedded in pdf/svg).
+    images embedded in pdf/svg). ``on_figure(name)``, if given, is called after
+    each figure is written (e.g. a progress bar's update).
     """
     from .iris import run_iris
 
@@ -141,4 +142,6 @@ def make_figures(out_dir=DEFAULT_OUT, *, neuron_max_iter: int = 1_000_000,
     }
     for name, path in paths.items():
         draw[name](path)
+        if on_figure is not None:
+            on_figure(name)
     return paths
