@@ -185,7 +185,7 @@ def plot_divergence(divergence: np.ndarray, path=None, *, floor: float, title: s
     """``divergence[k]`` (K + 1,) against iteration k on a log scale; zeros drawn at ``floor``."""
     d = np.asarray(divergence, dtype=np.float64)
     k = np.arange(len(d))
-    fig = new_figure(6.5, 4)
+    fig = new_figure(8, 4)
     ax = fig.subplots()
     ax.plot(k, np.maximum(d, floor), "-", color="C0", lw=1,
             label="max |theta_scratch - theta_torch|")
