@@ -40,7 +40,18 @@ def progress_wanted(args, stream=None) -> bool:
         return bool(chosen)
     stream = sys.stderr if stream is None else stream
     isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+    return bool(isatty and isatty()) or in_jupyter_kernel()
+
+
+def in_jupyter_kernel() -> bool:
+    """Whether this code runs inside a Jupyter kernel (IPython's ZMQ shell is active).
+
+    Having ipykernel imported is not enough: a test suite may import it
+    without running in a notebook.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def progress_bar(total: int, desc: str, enabled: bool, unit: str = "it"):

@@ -2,6 +2,7 @@
 
 import argparse
 import io
+import sys
 
 import pytest
 
@@ -33,6 +34,25 @@ def test_default_follows_the_terminal_and_the_flags_override_it():
     assert progress_wanted(unset, io.StringIO()) is False
     assert progress_wanted(argparse.Namespace(progress=False), FakeTerminal()) is False
     assert progress_wanted(argparse.Namespace(progress=True), io.StringIO()) is True
+
+
+def test_an_imported_ipykernel_is_not_a_notebook(monkeypatch):
+    import types
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert progress_wanted(argparse.Namespace(progress=None), io.StringIO()) is False
+
+
+def test_inside_a_jupyter_kernel_the_bar_is_on(monkeypatch):
+    import types
+
+    class ZMQInteractiveShell:  # what IPython's get_ipython() returns in a kernel
+        pass
+
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = ZMQInteractiveShell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert progress_wanted(argparse.Namespace(progress=None), io.StringIO()) is True
 
 
 def test_no_progress_silences_stderr_even_on_a_terminal(capsys, monkeypatch):
