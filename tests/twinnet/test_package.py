@@ -1,4 +1,4 @@
-"""``import twinnet`` is the product face: the checking API, the version, nothing heavy at import."""
+"""``import twinnet``: the checking API and the version, with nothing heavy at import."""
 
 from __future__ import annotations
 
