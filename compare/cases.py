@@ -40,6 +40,7 @@ from .case import (
 )
 from .cases_conv import is_structured, structured_case
 from .diff import compare_many
+from .lecture_printout import EXAMPLE_LABEL, example_arrays, printed_array
 from .model_check import check_model
 from .report import FORWARD, LOSS, PARAM_GRAD, Entry, Report
 from .tolerances import Tolerance
@@ -224,26 +225,21 @@ def _kink(layer, a, err, eps, rng, kinks, where) -> None:
 
 
 # -- the lecture -----------------------------------------------------------------
-LECTURE_W = [[1.0, -1.0, 3.0], [2.0, 2.0, -1.0]]
-LECTURE_V = [[0.1], [0.5], [-0.1]]
-LECTURE_X = [[5.0, 3.0]]
-LECTURE_LABEL = 1
-# Cell [85]'s printout and the slide's y, with the tolerance their printed digits allow.
+# The printout's quantities judged here, each with the tolerance its printed digits allow.
 LECTURE_PRINTED = {
-    "y": ([[0.590378]], Tolerance(rtol=0.0, atol=5e-7)),
-    "loss": ([[0.52699227]], Tolerance(rtol=0.0, atol=5e-9)),
-    "l1.W": ([[-3.42057777e-06, -2.01341432e-01, 1.25838681e-06],
-              [-2.05234666e-06, -1.20804859e-01, 7.55032084e-07]], Tolerance(rtol=5e-9, atol=0.0)),
-    "l2.W": ([[-0.40961516], [-0.29945768], [-0.40961948]], Tolerance(rtol=0.0, atol=5e-9)),
+    "y": ("y", (1, 1), Tolerance(rtol=0.0, atol=5e-7)),
+    "loss": ("loss", (1, 1), Tolerance(rtol=0.0, atol=5e-9)),
+    "l1.W": ("dJ/dW", (2, 3), Tolerance(rtol=5e-9, atol=0.0)),
+    "l2.W": ("dJ/dV", (3, 1), Tolerance(rtol=0.0, atol=5e-9)),
 }
 LECTURE_TWIN_ATOL = 1e-12
 
 
 def lecture_net() -> scratch.Net:
     """The lecture's network with its W and V (cell [85])."""
+    _, w, v = example_arrays()
     net = scratch.Net(2, 3, rng=0)
-    net.l1.W = np.array(LECTURE_W)
-    net.l2.W = np.array(LECTURE_V)
+    net.l1.W, net.l2.W = w, v
     return net
 
 
@@ -255,8 +251,8 @@ def lecture_example() -> Report:
     gradients of each side against the digits the lecture prints.
     """
     net = lecture_net()
-    x = np.array(LECTURE_X)
-    twin = check_model(net, x, LECTURE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
+    x = example_arrays()[0]
+    twin = check_model(net, x, EXAMPLE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
                        grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL, backward_twice=True,
                        replay="compare.lecture_example()")
     sides = {
@@ -266,11 +262,12 @@ def lecture_example() -> Report:
         "l2.W": (1, twin.entry("l2 ", PARAM_GRAD), "dL/dW (V)"),
     }
     specs, pairs = [], []
-    for key, (printed, tol) in LECTURE_PRINTED.items():
+    for key, (quantity, shape, tol) in LECTURE_PRINTED.items():
         layer, entry, label = sides[key]
+        printed = printed_array(quantity, shape)
         for side, value in (("scratch", entry.actual), ("torch", entry.expected)):
             specs.append((f"{label} ({side} vs printed)", entry, layer, key))
-            pairs.append((value, np.array(printed), tol))
+            pairs.append((value, printed, tol))
     printed_entries = [
         Entry(label, entry.kind, layer, entry.layer_desc, diff, is_loss=entry.is_loss,
               param=key if entry.kind == PARAM_GRAD else None)
@@ -279,5 +276,5 @@ def lecture_example() -> Report:
                   twin.entries + printed_entries, dtype=np.float64, actual_name="scratch",
                   expected_name="torch | printed",
                   tolerances={"scratch vs torch": Tolerance(0.0, LECTURE_TWIN_ATOL),
-                              **{f"printed {k}": t for k, (_, t) in LECTURE_PRINTED.items()}},
+                              **{f"printed {k}": t for k, (_, _, t) in LECTURE_PRINTED.items()}},
                   notes=twin.notes, replay="compare.lecture_example()")
