@@ -16,6 +16,12 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+MISSING_SUITE = (
+    "twinnet bench: the benchmark suite is not installed with twinnet (a wheel carries the\n"
+    "packages only; no benchmarks/ folder was found in {where}). To run it, take the\n"
+    "source checkout of twinnet (git clone of its repository, or unpack its sdist) and,\n"
+    "inside it, run:  bash benchmarks/run.sh          (sets up .venv, then runs the suite)\n"
+    "or, with twinnet already installed from that checkout:  twinnet bench")
 
 
 def _import_suite():
@@ -65,8 +71,7 @@ def run(args) -> int:
     """
     suite = _import_suite()
     if suite is None:
-        print(f"twinnet bench: no benchmarks/ folder next to the installed packages "
-              f"({CHECKOUT}); run it from a source checkout", file=sys.stderr)
+        print(MISSING_SUITE.format(where=CHECKOUT), file=sys.stderr)
         return 2
     set_overrides = [k for k in OPENBLAS_OVERRIDES if k in os.environ]
     if set_overrides:
