@@ -61,10 +61,16 @@ def outputs_of(nb, output_type):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
+    # The symptom: after a plotting call, the notebook's backend had become Agg and
+    # plt.show() drew nothing. A last cell reports the backend after everything ran.
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import matplotlib\nprint('backend after the notebook:', matplotlib.get_backend())"))
     client = nbclient.NotebookClient(nb, km=this_interpreters_kernel(tmp_path), timeout=180,
                                      resources={"metadata": {"path": str(ROOT)}})
     client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
     assert outputs_of(nb, "error") == []
+    (last,) = nb.cells[-1].outputs
+    assert last.text.split(": ", 1)[1].strip() in ("inline", "module://matplotlib_inline.backend_inline")
     shown = [o.data for o in outputs_of(nb, "display_data") + outputs_of(nb, "execute_result")]
     # Figures show inline (a Figure returned by a plotting function, displayed as PNG) ...
     assert sum("image/png" in d for d in shown) >= FIGURES_SHOWN.get(path.name, 0)
