@@ -23,7 +23,7 @@ def register(sub) -> None:
     """Add the ``lecture`` subcommand to ``sub`` (argparse's subparsers), one per experiment."""
     p = sub.add_parser("lecture", help="reproduce Lecture 18's experiments and figures",
                        description=__doc__.split("\n\n")[0])
-    names = p.add_subparsers(dest="experiment", metavar="EXPERIMENT",
+    names = p.add_subparsers(dest="experiment", metavar="[EXPERIMENT]",
                              help="one experiment; none runs them all")
 
     q = names.add_parser("worked-example", help="backprop by hand: every intermediate, "
