@@ -133,3 +133,12 @@ def test_user_text_is_escaped_and_nothing_is_loaded_from_elsewhere(failing_html)
 def test_a_failing_report_names_the_cause(failing_html):
     assert "FAIL" in failing_html and "Likely cause" in failing_html
     assert "[sign_flip]" in failing_html
+
+
+def test_a_report_that_compared_nothing_says_fail_without_an_empty_table():
+    from compare.report import Report
+
+    html = render_html(Report("empty <x>", [], dtype=np.float64), [])
+    assert "<table" not in html
+    assert "empty &lt;x&gt;" in html and ">FAIL</span>: nothing was compared" in html
+    assert unreadable(html) == []
