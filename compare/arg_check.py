@@ -65,7 +65,8 @@ class ArgSpec:
         if first_only:
             if not args or not _is_float_array(args[0]):
                 got = type(args[0]).__name__ if args else "nothing"
-                raise UsageTypeError(f"{who}: the first argument of {fname} ({names[0] if args else 'x'}) "
+                first = names[0] if args else "x"
+                raise UsageTypeError(f"{who}: the first argument of {fname} ({first}) "
                                      f"must be a floating-point numpy array, got {got}")
             pos = [0]
         else:

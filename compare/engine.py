@@ -1,4 +1,4 @@
-"""``check_engine``: a user's own autograd engine (micrograd-style ``Value``/``Tensor``) against torch.
+"""``check_engine``: a user's own autograd engine (micrograd-style ``Value``/``Tensor``) vs torch.
 
 The engine is reached through five small callables, so any engine fits
 without a wrapper class: build its objects from arrays, compute, read values,
@@ -103,7 +103,7 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
             judge.g = _upstream(upstream, out.shape, spec.dtype, judge.seed)
         if grads_t is None:
             grads_t = central_differences(value_of, inputs, spec.float_pos, judge.g, eps)
-        grads = run_user(lambda: _backward(spec, objs, out_obj, judge.g, backward, grad),
+        grads = run_user(lambda o=objs, r=out_obj: _backward(spec, o, r, judge.g, backward, grad),
                          "the engine's backward", sink, grads_t[0], spec.desc, INPUT_GRAD,
                          f"dL/d{spec.names[spec.float_pos[0]]}")
         if grads is None:
