@@ -1,0 +1,201 @@
+"""check_layer on class layers as books and libraries write them: W/dW, w/dw, dicts,
+torch-style accumulation with zero_grad(), and a recurrent cell carrying its state."""
+
+import numpy as np
+import pytest
+import torch
+
+from compare import check_layer
+
+rng = np.random.default_rng(21)
+X = rng.normal(size=(5, 4))
+
+
+class Dense:
+    """Book style: W, b with dW, db, overwritten on every backward."""
+
+    def __init__(self, n_in, n_out, seed=0):
+        r = np.random.default_rng(seed)
+        self.W, self.b = r.normal(size=(n_in, n_out)), r.normal(size=n_out)
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+class LowerDense:
+    """Lower-case names: w, b with dw, db."""
+
+    def __init__(self, n, seed=1):
+        r = np.random.default_rng(seed)
+        self.w, self.b = r.normal(size=(n, n)), r.normal(size=n)
+        self.dw = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        return np.tanh(x @ self.w + self.b)
+
+    def backward(self, dout):
+        y = np.tanh(self.x @ self.w + self.b)
+        da = dout * (1 - y ** 2)
+        self.dw, self.db = self.x.T @ da, da.sum(axis=0)
+        return da @ self.w.T
+
+
+def dense_ref(x, W, b):
+    return x @ W + b
+
+
+def tanh_ref(x, w, b):
+    return torch.tanh(x @ w + b)
+
+
+class TorchStyle(Dense):
+    """Accumulates like torch: += into grads, zeroed by zero_grad()."""
+
+    def zero_grad(self):
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+
+    def backward(self, dout):
+        self.dW += self.x.T @ dout
+        self.db += dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+def test_dW_style_and_lower_case_layers_pass_without_options():
+    report = check_layer(Dense(4, 3), dense_ref, X)
+    assert report.ok, report
+    assert "attributes .W/.dW, .b/.db" in report.notes[0]
+    assert check_layer(LowerDense(4), tanh_ref, X).ok
+
+
+def test_dW_style_bugs_fail_at_their_parameter_with_a_hint():
+    class TransposedW(LowerDense):  # square w: only the values show it
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.dw = self.dw.T.copy()
+            return dx
+
+    class KeepdimsBias(Dense):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.db = dout.sum(axis=0, keepdims=True)
+            return dx
+
+    class DoubledW(Dense):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.dW = 2 * self.dW
+            return dx
+
+    class NotTransposedInDx(LowerDense):
+        def backward(self, dout):
+            super().backward(dout)
+            y = np.tanh(self.x @ self.w + self.b)
+            return (dout * (1 - y ** 2)) @ self.w
+
+    cases = [(TransposedW(4), tanh_ref, "w", "transpose"),
+             (KeepdimsBias(4, 3), dense_ref, "b", "reshape"),
+             (DoubledW(4, 3), dense_ref, "W", "scale"),
+             (NotTransposedInDx(4), tanh_ref, None, None)]
+    for layer, ref, param, hint in cases:
+        report = check_layer(layer, ref, X)
+        assert not report.ok, type(layer).__name__
+        assert report.failures[0].param == param, (type(layer).__name__, report)
+        if hint:
+            assert hint in [h.kind for h in report.hints], (type(layer).__name__, report.hints)
+
+
+def test_failed_discovery_lists_what_it_found_and_the_call_to_make():
+    class Unnamed(Dense):
+        def __init__(self):
+            super().__init__(4, 3)
+            del self.dW, self.db
+            self.weight_gradient = None
+
+    with pytest.raises(AttributeError, match=r"\.W \(4, 3\), \.b \(3,\).*"
+                                             r"params=\['W', 'b'\], grads="):
+        check_layer(Unnamed(), dense_ref, X)
+
+
+def test_accumulating_layer_is_checked_under_its_convention():
+    report = check_layer(TorchStyle(4, 3), dense_ref, X)
+    assert report.ok, report
+    assert any("accumulate" in n and "zero_grad" in n and "exactly once" in n
+               for n in report.notes), report.notes
+
+
+def test_accumulating_layer_that_adds_twice_fails():
+    class AddsTwice(TorchStyle):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.dW += self.x.T @ dout
+            return dx
+
+    report = check_layer(AddsTwice(4, 3), dense_ref, X)
+    assert not report.ok
+    assert report.failures[0].param == "W"
+    assert "scale" in [h.kind for h in report.hints]
+
+
+def test_adding_without_a_way_to_zero_still_fails_as_before():
+    class PlusEquals(Dense):  # no zero_grad(): its dW grows without bound
+        def backward(self, dout):
+            self.dW += self.x.T @ dout
+            self.db = dout.sum(axis=0)
+            return dout @ self.W.T
+
+    report = check_layer(PlusEquals(4, 3), dense_ref, X)
+    assert [e.param for e in report.failures] == ["W"]
+    assert any("adds into the gradient" in n for n in report.notes)
+    # mixed (dW adds, db overwrites) is no convention: it fails under accumulate=True too
+    assert not check_layer(PlusEquals(4, 3), dense_ref, X, accumulate=True).ok
+
+    class AllPlusEquals(Dense):
+        def backward(self, dout):
+            self.dW += self.x.T @ dout
+            self.db += dout.sum(axis=0)
+            return dout @ self.W.T
+
+    assert check_layer(AllPlusEquals(4, 3), dense_ref, X, accumulate=True).ok
+
+
+class RNNCell:
+    """Carries its hidden state h between calls, as a char-RNN's step does."""
+
+    def __init__(self, n, seed=3):
+        r = np.random.default_rng(seed)
+        self.Wh = r.normal(size=(n, n)) * 0.3
+        self.Wh_grad = np.zeros_like(self.Wh)
+        self.h = np.zeros((5, n))
+
+    def reset_state(self):
+        self.h = np.zeros_like(self.h)
+
+    def forward(self, x):
+        self.prev, self.x = self.h, x
+        self.h = np.tanh(x + self.prev @ self.Wh)
+        return self.h
+
+    def backward(self, dout):
+        da = dout * (1 - self.h ** 2)
+        self.Wh_grad = self.prev.T @ da
+        return da
+
+
+def test_stateful_layer_gets_a_stateful_verdict_then_passes_with_reset():
+    # the reference for the first step from h = 0
+    ref = lambda x, Wh: torch.tanh(x + torch.zeros(5, 4, dtype=x.dtype) @ Wh)  # noqa: E731
+    report = check_layer(RNNCell(4), ref, X)
+    assert not report.ok
+    assert report.entry("output").diff.message.startswith("stateful: ")
+    assert any("give reset=" in n for n in report.notes)
+    assert check_layer(RNNCell(4), ref, X, reset="reset_state").ok
+    cell = RNNCell(4)
+    assert check_layer(cell, ref, X, reset=cell.reset_state).ok
