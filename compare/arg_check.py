@@ -237,6 +237,23 @@ def oracle_note(reference, eps: float, fname: str) -> str:
             "output value itself is not judged, only its gradients")
 
 
+class ArgumentsView:
+    """The checked function's float arguments after the first, seen as a layer's parameters.
+
+    compare.diagnose reads a layer's weight from ``report.layers``; this lets it
+    find the weight among a function's arguments whatever its name (``w``, ``Wx``).
+    """
+
+    def __init__(self, spec: ArgSpec) -> None:
+        self.params = {spec.names[i]: spec.args[i] for i in spec.float_pos[1:]}
+        self.grads: dict = {}
+        self.name = spec.fname
+
+    def describe(self) -> str:
+        """The function's name."""
+        return self.name
+
+
 def finish_report(spec: ArgSpec, judge: Judge, entries: list, note: str, *, first=None,
                   actual_name: str | None = None) -> Report:
     """The Report, with what compare.diagnose reads attached (x, upstream, first backward)."""
@@ -248,7 +265,8 @@ def finish_report(spec: ArgSpec, judge: Judge, entries: list, note: str, *, firs
                     actual_name=actual_name or spec.fname, expected_name=judge.expected_name,
                     tolerances={"forward": judge.fwd, "gradient": judge.grad},
                     upstream_given=True, notes=notes)
-    report.x, report.layers = spec.args[spec.float_pos[0]], []
+    report.x = spec.args[spec.float_pos[0]]
+    report.layers = [ArgumentsView(spec)]
     report.upstream = judge.g
     report.first_backward = first or None
     report.arguments = {spec.names[i]: spec.args[i] for i in spec.float_pos}

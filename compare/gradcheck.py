@@ -20,7 +20,7 @@ from .plan import layers_of
 from .recording import Recording
 from .report import INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import FD_EPS, FINITE_DIFFERENCE, as_numpy_dtype, tolerance_for
-from .user_model import user_layers
+from .user_model import named_sublayers
 
 
 def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=None, atol=None,
@@ -89,15 +89,15 @@ def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=Non
 def _parameters(model, kind, layers, prefixes, params, grads):
     """{full name: (read param, read grad)} and {full name: layer index}."""
     named, owner = {}, {}
-    sub = user_layers(model) if kind == "layer" and params is None else None
-    if sub is not None and sub != [model]:
-        # a user's own container: its layers' parameters, named "<position>.<name>"
-        for i, layer in enumerate(sub):
+    sub = named_sublayers(model) if kind == "layer" and params is None else None
+    if sub is not None:
+        # a user's own container: its own parameters, then its layers' as "<where>.<name>"
+        for prefix, layer in [("", model), *sub]:
             access = param_access(layer)
             for n in access.names:
-                named[f"{i}.{n}"] = (lambda a=access, n=n: a.params()[n],
+                named[prefix + n] = (lambda a=access, n=n: a.params()[n],
                                      lambda a=access, n=n: a.grads()[n])
-                owner[f"{i}.{n}"] = 0
+                owner[prefix + n] = 0
         return named, owner
     for i, (layer, prefix) in enumerate(zip(layers, prefixes, strict=True)):
         access = param_access(layer, params, grads) if kind == "layer" else \

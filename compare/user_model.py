@@ -55,6 +55,23 @@ def user_layers(model) -> list | None:
     return None
 
 
+def named_sublayers(model) -> list[tuple[str, object]] | None:
+    """(prefix, layer) for every layer of a user's container, for gradcheck.
+
+    Layers in a list attribute or reached by iteration are named by position
+    (``"0."``); layers held in their own attributes (``self.fc1``) by that name
+    (``"fc1."``). None for scratch objects and for a model with no sub-layers.
+    """
+    if _is_scratch(model):
+        return None
+    listed = user_layers(model)
+    if listed is not None and listed != [model]:
+        return [(f"{i}.", layer) for i, layer in enumerate(listed)]
+    attrs = [(f"{n}.", v) for n, v in getattr(model, "__dict__", {}).items()
+             if v is not model and _is_layer(v)]
+    return attrs or None
+
+
 def missing_twin_error(i: int, layer) -> TypeError:
     """The error for a layer class with no registered reference: what to register, and how."""
     name = type(layer).__name__

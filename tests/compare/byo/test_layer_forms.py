@@ -103,7 +103,7 @@ def test_dW_style_bugs_fail_at_their_parameter_with_a_hint():
     cases = [(TransposedW(4), tanh_ref, "w", "transpose"),
              (KeepdimsBias(4, 3), dense_ref, "b", "reshape"),
              (DoubledW(4, 3), dense_ref, "W", "scale"),
-             (NotTransposedInDx(4), tanh_ref, None, None)]
+             (NotTransposedInDx(4), tanh_ref, None, "transpose")]
     for layer, ref, param, hint in cases:
         report = check_layer(layer, ref, X)
         assert not report.ok, type(layer).__name__

@@ -87,6 +87,9 @@ BUGS = [
     ("db kept as (1, D)", C.affine_forward,
      _bug(C.affine_backward, g2=lambda g, d, c: d.sum(axis=0, keepdims=True)),
      (X, W, B), "dL/db", "reshape"),
+    ("dx = dout @ w, not w.T, on a square w", C.affine_forward,
+     _bug(C.affine_backward, g0=lambda g, d, c: d @ c[1]), (XS, WS, rng.normal(size=4)),
+     "dL/dx", "transpose"),
     ("relu passes the gradient unmasked", C.relu_forward,
      _bug(C.relu_backward, g0=lambda g, d, c: d.copy()), (X,), "dL/dx", "derivative"),
     ("conv db not summed over positions", C.conv_forward_naive,
@@ -174,6 +177,17 @@ def test_nothing_to_differentiate_is_an_error_not_an_ok():
     with pytest.raises(TypeError, match="nothing to differentiate"):
         check_pair(C.word_embedding_forward, C.word_embedding_backward, WORDS,
                    EMB.astype(int))
+
+
+def test_forward_writing_into_its_argument_is_named():
+    def relu_in_place(x):
+        np.maximum(x, 0, out=x)
+        return x.copy(), x
+
+    report = check_pair(relu_in_place, C.relu_backward, X.copy())
+    assert not report.ok
+    changed = [e for e in report.failures if e.status == "error"]
+    assert changed and "changed its argument x in place" in changed[0].diff.message
 
 
 def test_a_backward_that_raises_is_reported_not_crashed():

@@ -158,3 +158,23 @@ def test_gradcheck_finds_a_wrong_parameter_gradient_in_a_user_model():
     model.layers[0] = bad
     report = gradcheck(model, X)
     assert [e.param for e in report.failures] == ["0.b"]
+
+
+def test_gradcheck_reaches_layers_held_in_their_own_attributes():
+    class TwoLayer:
+        def __init__(self):
+            rng = np.random.default_rng(1)
+            self.fc1, self.act, self.fc2 = Affine(rng, 4, 5), ReLU(), Affine(rng, 5, 2)
+
+        def forward(self, x):
+            return self.fc2.forward(self.act.forward(self.fc1.forward(x)))
+
+        def backward(self, dout):
+            return self.fc1.backward(self.act.backward(self.fc2.backward(dout)))
+
+    report = gradcheck(TwoLayer(), X)
+    assert report.ok, report
+    assert sorted(e.param for e in report.entries if e.param) == \
+        ["fc1.W", "fc1.b", "fc2.W", "fc2.b"]
+    with pytest.raises(TypeError, match="no layers were found on it"):
+        check_model(TwoLayer(), X)
