@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 GRAD_RESETS = ("zero_grad", "zero_grads", "flush_gradients", "zerograd", "clear_grads",
@@ -51,6 +53,7 @@ class Driver:
         elif reset is not None:
             self.reset_name = getattr(reset, "__name__", "reset")
         self.reset = reset
+        self._reset_takes_layer = reset is not None and _required_args(reset) == 1
         name = next((n for n in GRAD_RESETS if callable(getattr(layer, n, None))), None)
         if accumulate is None and _is_scratch(layer):
             name = None  # scratch's contract is overwrite; its zero_grad() is for optimisers
@@ -60,10 +63,10 @@ class Driver:
     def before_forward(self) -> None:
         """Run the caller's reset, then zero the gradients (accumulate convention)."""
         if self.reset is not None:
-            try:
-                self.reset()
-            except TypeError:
+            if self._reset_takes_layer:
                 self.reset(self.layer)
+            else:
+                self.reset()
         if self.zero_name is not None:
             getattr(self.layer, self.zero_name)()
 
@@ -93,6 +96,15 @@ class Driver:
             parts.append(f"gradient convention: overwrite (.{self.zero_name}() called before "
                          "each forward; a second backward gave the same gradients)")
         return "; ".join(parts) or None
+
+
+def _required_args(fn) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 0
+    return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in params)
 
 
 def _is_scratch(layer) -> bool:

@@ -196,6 +196,10 @@ class _Run:
             entries.append(Entry("output", FORWARD, 0, self.desc,
                                  error_diff(err, "forward", out_t)))
             return False
+        if _not_an_array(self.out):
+            entries.append(Entry("output", FORWARD, 0, self.desc,
+                                 _not_array_diff(self.out, "forward", "the output", out_t)))
+            return False
         self.out_entry = Entry("output", FORWARD, 0, self.desc, compare_arrays(
             self.out, out_t, rtol=self.fwd_tol.rtol, atol=self.fwd_tol.atol))
         entries.append(self.out_entry)
@@ -218,6 +222,10 @@ class _Run:
                                  error_diff(err, "backward", x_t.grad)))
             return False
         self.second = {n: _copy(a) for n, a in self.access.grads().items()}
+        if _not_an_array(self.dx):
+            entries.append(Entry("dL/dinput", INPUT_GRAD, 0, self.desc,
+                                 _not_array_diff(self.dx, "backward", "dL/dx", x_t.grad)))
+            return False
         return True
 
     def judged(self, backward_twice: bool, tol) -> tuple[dict, dict]:
@@ -283,6 +291,21 @@ def poison_notes(entries) -> list[str]:
             for e in entries
             if e.kind == PARAM_GRAD and e.status == NAN_ONE
             and bool(np.isnan(e.actual).any()) and not bool(np.isnan(e.expected).any())]
+
+
+def _not_an_array(a) -> bool:
+    return not isinstance(a, np.ndarray | np.generic | float | int | torch.Tensor)
+
+
+def _not_array_diff(value, during: str, what: str, expected):
+    """An ERROR verdict for a forward/backward that returned something other than an array."""
+    size = f" of {len(value)}" if isinstance(value, list | tuple) else ""
+    diff = error_diff(TypeError(), during, expected)
+    diff.message = (f"{during} returned a {type(value).__name__}{size} where {what} as a "
+                    "numpy array belongs (a layer keeping a list of its inputs returns one "
+                    "per forward call since its last reset: give reset=... or "
+                    "accumulate=True)")
+    return diff
 
 
 def _copy(a):

@@ -83,6 +83,12 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
                                                      report.expected_name)]
     if entry.status in NOT_DIAGNOSABLE:
         return []
+    if getattr(report, "stateful_forward", False):  # check_layer saw forward(x) change
+        return [Hint("stateful", entry.name, "forward gave a different output when called "
+                     "again on the same x: the layer carries state between calls (a hidden "
+                     "state, a counter), so this is not evidence of a wrong formula. Give "
+                     "check_layer reset=... (a callable or a method name) run before each "
+                     "forward.", {"forward_repeatable": False})]
     a, b = entry.actual, entry.expected
     if a is None or b is None:
         return []

@@ -196,6 +196,26 @@ def test_stateful_layer_gets_a_stateful_verdict_then_passes_with_reset():
     assert not report.ok
     assert report.entry("output").diff.message.startswith("stateful: ")
     assert any("give reset=" in n for n in report.notes)
+    assert [h.kind for h in report.hints] == ["stateful"]
     assert check_layer(RNNCell(4), ref, X, reset="reset_state").ok
     cell = RNNCell(4)
     assert check_layer(cell, ref, X, reset=cell.reset_state).ok
+
+
+def test_a_backward_returning_a_list_is_an_error_entry_not_a_crash():
+    class ListKeeper:  # numpy-ml's shape without its flush_gradients()
+        def __init__(self):
+            self.inputs = []
+
+        def forward(self, x):
+            self.inputs.append(x)
+            return np.tanh(x)
+
+        def backward(self, dout):
+            grads = [dout * (1 - np.tanh(x) ** 2) for x in self.inputs]
+            return grads[0] if len(grads) == 1 else grads
+
+    report = check_layer(ListKeeper(), torch.tanh, X)
+    assert not report.ok
+    assert report.failures[0].diff.message.startswith("backward returned a list of ")
+    assert check_layer(ListKeeper(), torch.tanh, X, reset=lambda layer: layer.inputs.clear()).ok
