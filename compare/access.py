@@ -119,7 +119,8 @@ def _discovery_error(layer) -> AttributeError | None:
         f"(looked for dicts {' and '.join('/'.join(p) for p in DICT_NAMES)}, and beside each "
         f"array X an attribute named like {looked}). Array attributes found: {found}"
         + (f"; dicts of arrays: {', '.join('.' + d for d in dicts)}" if dicts else "")
-        + f". Name them, e.g. check_layer(layer, reference, x, {call})")
+        + f". Name them, e.g. check_layer(layer, reference, x, {call}), or pass params=[] "
+        "if none of these is trained")
 
 
 def param_access(layer, params=None, grads=None) -> ParamAccess:

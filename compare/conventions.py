@@ -93,8 +93,9 @@ class Driver:
                          f"gradients zeroed by {how} before each forward, the first "
                          f"backward judged; {verdict}")
         elif self.zero_name:
-            parts.append(f"gradient convention: overwrite (.{self.zero_name}() called before "
-                         "each forward; a second backward gave the same gradients)")
+            parts.append(f".{self.zero_name}() called before each forward; gradient "
+                         "convention: overwrite (a second backward left any gradients as they "
+                         "were)")
         return "; ".join(parts) or None
 
 

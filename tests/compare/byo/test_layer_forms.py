@@ -155,7 +155,8 @@ def test_adding_without_a_way_to_zero_still_fails_as_before():
     assert [e.param for e in report.failures] == ["W"]
     assert any("adds into the gradient" in n for n in report.notes)
     # mixed (dW adds, db overwrites) is no convention: it fails under accumulate=True too
-    assert not check_layer(PlusEquals(4, 3), dense_ref, X, accumulate=True).ok
+    report = check_layer(PlusEquals(4, 3), dense_ref, X, accumulate=True)
+    assert [e.label for e in report.failures] == ["dL/db added by a 2nd backward"]
 
     class AllPlusEquals(Dense):
         def backward(self, dout):
@@ -219,3 +220,103 @@ def test_a_backward_returning_a_list_is_an_error_entry_not_a_crash():
     assert not report.ok
     assert report.failures[0].diff.message.startswith("backward returned a list of ")
     assert check_layer(ListKeeper(), torch.tanh, X, reset=lambda layer: layer.inputs.clear()).ok
+
+
+class DictDense:
+    """numpy-ml's layout: ``parameters`` and ``gradients`` dicts, overwritten on backward."""
+
+    def __init__(self, n, seed=4):
+        r = np.random.default_rng(seed)
+        self.parameters = {"kernel": r.normal(size=(n, n)), "bias": r.normal(size=n)}
+        self.gradients = {k: np.zeros_like(v) for k, v in self.parameters.items()}
+
+    def forward(self, x):
+        self.x = x
+        return np.tanh(x @ self.parameters["kernel"] + self.parameters["bias"])
+
+    def backward(self, dout):
+        y = self.forward(self.x)
+        da = dout * (1 - y ** 2)
+        self.gradients["kernel"] = self.x.T @ da
+        self.gradients["bias"] = da.sum(axis=0)
+        return da @ self.parameters["kernel"].T
+
+
+def kernel_ref(x, kernel, bias):
+    return torch.tanh(x @ kernel + bias)
+
+
+def _dict_bug(name, change):
+    class Bug(DictDense):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            return change(self, dout, dx)
+    Bug.__name__ = name
+    return Bug
+
+
+@pytest.mark.parametrize("bug, param, hint", [
+    (_dict_bug("KernelTransposed", lambda s, d, dx: (
+        s.gradients.__setitem__("kernel", s.gradients["kernel"].T.copy()), dx)[1]),
+     "kernel", "transpose"),
+    (_dict_bug("BiasKeepdims", lambda s, d, dx: (
+        s.gradients.__setitem__("bias", s.gradients["bias"][None, :]), dx)[1]),
+     "bias", "reshape"),
+    (_dict_bug("BiasAveraged", lambda s, d, dx: (
+        s.gradients.__setitem__("bias", s.gradients["bias"] / len(d)), dx)[1]),
+     "bias", "scale"),
+    (_dict_bug("DxNegated", lambda s, d, dx: -dx), None, "sign_flip"),
+])
+def test_dict_style_layer_passes_and_its_bugs_fail_at_their_parameter(bug, param, hint):
+    assert check_layer(DictDense(4), kernel_ref, X).ok
+    report = check_layer(bug(4), kernel_ref, X)
+    assert not report.ok
+    assert report.failures[0].param == param, report
+    assert hint in [h.kind for h in report.hints], report.hints
+
+
+class SquareTorchStyle(TorchStyle):
+    def __init__(self):
+        super().__init__(4, 4)
+
+
+def _acc_bug(name, backward=None, zero_grad=None):
+    attrs = {k: v for k, v in (("backward", backward), ("zero_grad", zero_grad)) if v}
+    return type(name, (SquareTorchStyle,), attrs)
+
+
+def _adds_transposed(self, dout):
+    self.dW += (self.x.T @ dout).T
+    self.db += dout.sum(axis=0)
+    return dout @ self.W.T
+
+
+def _adds_keepdims(self, dout):
+    self.dW += self.x.T @ dout
+    self.db = self.db + dout.sum(axis=0, keepdims=True)
+    return dout @ self.W.T
+
+
+def _adds_twice(self, dout):
+    self.dW += 2 * (self.x.T @ dout)
+    self.db += dout.sum(axis=0)
+    return dout @ self.W.T
+
+
+def _zero_forgets_db(self):
+    self.dW = np.zeros_like(self.W)
+
+
+@pytest.mark.parametrize("bug, param, hint", [
+    (_acc_bug("AddsTransposed", backward=_adds_transposed), "W", "transpose"),
+    (_acc_bug("AddsKeepdims", backward=_adds_keepdims), "b", "reshape"),
+    (_acc_bug("AddsTwice", backward=_adds_twice), "W", "scale"),
+    (_acc_bug("ZeroGradForgetsDb", zero_grad=_zero_forgets_db), "b", None),
+])
+def test_accumulating_layer_bugs_fail_at_their_parameter(bug, param, hint):
+    assert check_layer(SquareTorchStyle(), dense_ref, X).ok
+    report = check_layer(bug(), dense_ref, X)
+    assert not report.ok
+    assert report.failures[0].param == param, report
+    if hint:
+        assert hint in [h.kind for h in report.hints], report.hints

@@ -112,7 +112,7 @@ class NoTransposeDx(Affine):
     (0, TransposedDW, "dL/dW", "transpose"),
     (2, KeepdimsDb, "dL/db", "reshape"),
     (1, ReluGradFromOutputSign, "dL/dinput", "derivative"),
-    (2, NoTransposeDx, "dL/dinput", None),
+    (0, NoTransposeDx, "dL/dinput", "transpose"),  # layer 0's W is square (4, 4)
 ])
 def test_planted_bug_is_found_at_its_layer(twins, position, cls, label, hint):
     model = MLP()
