@@ -23,7 +23,7 @@ from torch_ref import reference_for
 from .access import describe_layer, param_access
 from .conventions import Driver, _is_scratch
 from .diff import compare_arrays, error_diff
-from .layer_check import _upstream
+from .layer_check import _upstream, poison_notes
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import FORWARD as FWD_ROW
 from .tolerances import GRADIENT, tolerance_for
@@ -226,7 +226,8 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
                     tolerances={"forward": fwd_tol, "gradient": grad_tol}, upstream_given=True,
                     notes=[f"{len(layers)} layers found on {type(model).__name__}; twins "
                            "registered with torch_ref.register_reference; parameters checked: "
-                           + (", ".join(checked) or "none (no layer has parameters)")])
+                           + (", ".join(checked) or "none (no layer has parameters)"),
+                           *poison_notes(entries)])
     report.x, report.layers, report.upstream = x, layers, g
     for e in entries:
         e.source_report = report

@@ -178,3 +178,19 @@ def test_gradcheck_reaches_layers_held_in_their_own_attributes():
         ["fc1.W", "fc1.b", "fc2.W", "fc2.b"]
     with pytest.raises(TypeError, match="no layers were found on it"):
         check_model(TwoLayer(), X)
+
+
+def test_a_layer_adding_into_its_gradient_fails_inside_a_user_model(twins):
+    class PlusEquals(Affine):  # += with no zero_grad(): must overwrite
+        def backward(self, dout):
+            self.dW += self.x.T @ dout
+            self.db = dout.sum(axis=0)
+            return dout @ self.W.T
+
+    model = MLP()
+    bad = PlusEquals.__new__(PlusEquals)
+    bad.__dict__.update(vars(model.layers[2]))
+    model.layers[2] = bad
+    report = check_model(model, X)
+    assert [e.param for e in report.failures] == ["2.W"]
+    assert any("filled with NaN before backward" in n for n in report.notes)
