@@ -18,13 +18,14 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+import torch_ref
 from torch_ref import reference_for
 
 from .access import describe_layer, param_access
 from .conventions import Driver, _is_scratch
 from .diff import compare_arrays, error_diff
 from .layer_check import _upstream, poison_notes
-from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
 from .tolerances import FORWARD as FWD_ROW
 from .tolerances import GRADIENT, tolerance_for
 
@@ -132,8 +133,11 @@ def _call_twin(ref, h, params: dict, layer, i: int):
     return out
 
 
-def _torch_chain(layers, refs, accesses, x, upstream, seed):
-    """Run the registered twins in a chain: (outputs, input tensors, param tensors, g)."""
+def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
+    """Run the registered twins in a chain, then the loss's twin if any.
+
+    Returns (outputs, input tensors, param tensors, dL/d(model output), loss value or None).
+    """
     h = torch.from_numpy(x).requires_grad_(True)
     inputs, outputs, p_ts = [], [], []
     for i, (layer, ref, access) in enumerate(zip(layers, refs, accesses, strict=True)):
@@ -144,9 +148,14 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed):
         h = _call_twin(ref, h, p_t, layer, i)
         outputs.append(h)
         p_ts.append(p_t)
-    g = _upstream(upstream, tuple(h.shape), x.dtype, seed)
-    h.backward(torch.from_numpy(g).to(h.dtype))
-    return outputs, inputs, p_ts, g
+    if loss is None:
+        g = _upstream(upstream, tuple(h.shape), x.dtype, seed)
+        h.backward(torch.from_numpy(g).to(h.dtype))
+        return outputs, inputs, p_ts, g, None
+    h.retain_grad()
+    value = torch_ref.loss_to_torch(loss)(h, torch_ref.target_to_torch(loss, y))
+    value.backward()
+    return outputs, inputs, p_ts, h.grad.numpy(), value.detach()
 
 
 def is_user_model(model) -> bool:
@@ -164,8 +173,11 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
         reachable (see :func:`user_layers`), each layer's class registered with
         ``torch_ref.register_reference``.
     x : np.ndarray, (batch, ...) float
-    y, loss : not supported yet (NotImplementedError): the model is judged under
-        an upstream gradient.
+    y, loss : optional, both or neither
+        A loss name ("bce", "mse", "cross_entropy"...) or scratch loss object and
+        its targets, as in :func:`compare.check_model`: the loss is scratch's,
+        judged against its torch twin, and its dL/dpred goes into
+        ``model.backward``. Neither: ``upstream`` is backpropagated.
     upstream : None, "random", "ones" or np.ndarray shaped like the output
     seed, rtol, atol, grad_rtol, grad_atol : as in :func:`compare.check_model`
 
@@ -176,9 +188,11 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
         gradient (``param`` ``"<layer>.<name>"``) and dL/dinput.
     """
     __tracebackhide__ = True
-    if y is not None or loss is not None:
-        raise NotImplementedError("check_model on a user's own model judges it under an "
-                                  "upstream gradient (upstream=...), not a loss: drop y/loss")
+    if (y is None) != (loss is None):
+        raise ValueError("check_model: give both y and loss (a loss name or scratch loss "
+                         "object), or neither (then an upstream gradient is used)")
+    if isinstance(loss, str):
+        loss = torch_ref.loss_by_name(loss)
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise TypeError(f"check_model: x must be a floating-point numpy array, got "
                         f"{type(x).__name__}")
@@ -196,8 +210,8 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
     accesses = [param_access(layer) for layer in layers]
     fwd_tol = tolerance_for(x.dtype, FWD_ROW, rtol, atol)
     grad_tol = tolerance_for(x.dtype, GRADIENT, grad_rtol, grad_atol)
-    outs_t, ins_t, p_ts, g = _torch_chain(layers, refs, accesses, x,
-                                          "random" if upstream is None else upstream, seed)
+    outs_t, ins_t, p_ts, g, loss_t = _torch_chain(
+        layers, refs, accesses, x, "random" if upstream is None else upstream, seed, loss, y)
     descs = [describe_layer(layer) for layer in layers]
     drivers = [Driver(layer) for layer in layers]
     seen: dict = {"out": {}, "dx": {}}
@@ -206,7 +220,7 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
         for d in drivers:
             d.before_forward()
         try:
-            model.forward(x)
+            out = model.forward(x)
         except Exception as err:
             entries.append(Entry("output", FORWARD, 0, descs[0], error_diff(err, "forward")))
         if not entries:
@@ -214,11 +228,16 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
                 d.zero_fill(a.grads())
             try:
                 with np.errstate(invalid="ignore"):
-                    model.backward(g.copy())
+                    if loss is None:
+                        model.backward(g.copy())
+                    else:
+                        entries += _loss_entries(model, out, loss, y, loss_t, g, len(layers),
+                                                 fwd_tol, grad_tol)
             except Exception as err:
                 entries.append(Entry("dL/dinput", INPUT_GRAD, len(layers) - 1, descs[-1],
                                      error_diff(err, "backward")))
     entries = _entries(seen, outs_t, ins_t, p_ts, accesses, descs, fwd_tol, grad_tol) + entries
+    entries.sort(key=lambda e: (e.kind != FORWARD, not e.is_loss))  # forward, loss, backward
     checked = [e.label if e.param is None else f"dL/d{e.param}" for e in entries
                if e.kind == PARAM_GRAD]
     report = Report(f"check_model: {type(model).__name__}({', '.join(descs)})", entries,
@@ -232,6 +251,19 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
     for e in entries:
         e.source_report = report
     return report
+
+
+def _loss_entries(model, out, loss, y, loss_t, dpred_t, at: int, fwd_tol, grad_tol) -> list:
+    """Run the scratch loss on the model's output ``out`` and backward through the model."""
+    value = loss.forward(out, y)
+    dpred = loss.backward()
+    model.backward(dpred)
+    desc = repr(loss)
+    return [Entry("loss", LOSS, at, desc, compare_arrays(
+                np.asarray(value, dtype=dpred.dtype), loss_t, rtol=fwd_tol.rtol,
+                atol=fwd_tol.atol), is_loss=True),
+            Entry("dL/dpred", INPUT_GRAD, at, desc, compare_arrays(
+                dpred, dpred_t, rtol=grad_tol.rtol, atol=grad_tol.atol), is_loss=True)]
 
 
 def _entries(seen, outs_t, ins_t, p_ts, accesses, descs, fwd_tol, grad_tol) -> list:

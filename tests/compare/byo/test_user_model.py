@@ -194,3 +194,16 @@ def test_a_layer_adding_into_its_gradient_fails_inside_a_user_model(twins):
     report = check_model(model, X)
     assert [e.param for e in report.failures] == ["2.W"]
     assert any("filled with NaN before backward" in n for n in report.notes)
+
+
+def test_user_model_with_a_loss(twins):
+    y = np.array([0, 2, 1, 1, 0, 2])
+    report = check_model(MLP(), X, y, loss="cross_entropy")
+    assert report.ok, report
+    assert [e.label for e in report.entries if e.is_loss] == ["loss", "dL/dpred"]
+    model = MLP()
+    bad = KeepdimsDb.__new__(KeepdimsDb)
+    bad.__dict__.update(vars(model.layers[2]))
+    model.layers[2] = bad
+    report = check_model(model, X, y, loss="cross_entropy")
+    assert [e.param for e in report.failures] == ["2.b"]
