@@ -259,7 +259,8 @@ class _Run:
             return []
         if not isinstance(again, np.ndarray) or not isinstance(self.out, np.ndarray) \
                 or again.shape != self.out.shape or np.allclose(
-                    again, self.out, rtol=self.fwd_tol.rtol, atol=self.fwd_tol.atol):
+                    again, self.out, rtol=self.fwd_tol.rtol, atol=self.fwd_tol.atol,
+                    equal_nan=True):
             return []
         self.stateful = True
         msg = ("stateful: forward gave a different output when called again on the same x "
