@@ -73,7 +73,7 @@ def named_sublayers(model) -> list[tuple[str, object]] | None:
     return attrs or None
 
 
-def missing_twin_error(i: int, layer) -> TypeError:
+def missing_twin_error(i: int, layer, alone: bool = False) -> TypeError:
     """The error for a layer class with no registered reference: what to register, and how."""
     name = type(layer).__name__
     try:
@@ -84,7 +84,9 @@ def missing_twin_error(i: int, layer) -> TypeError:
     return TypeError(f"check_model: layer {i} ({name}) has no torch twin. Register one, once, "
                      f"with its maths in torch: torch_ref.register_reference({name}, "
                      f"lambda {args}: ...)  (parameters as the layer names them: "
-                     f"{params or 'none found'})")
+                     f"{params or 'none found'})"
+                     + ("; or give check_layer the reference itself: check_layer(layer, "
+                        f"lambda {args}: ..., x)" if alone else ""))
 
 
 @contextmanager
@@ -197,6 +199,8 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
         raise TypeError(f"check_model: x must be a floating-point numpy array, got "
                         f"{type(x).__name__}")
     layers = user_layers(model)
+    if layers is None and _is_layer(model) and not named_sublayers(model):
+        raise missing_twin_error(0, model, alone=True)
     if layers is None:
         raise TypeError(f"check_model: {type(model).__name__} is not a scratch model, and no "
                         "layers were found on it: give it a list (or tuple) attribute of "

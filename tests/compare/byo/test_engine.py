@@ -191,3 +191,19 @@ def test_value_engine_bugs_fail(cls, hint):
 def test_engine_hooks_must_be_callables():
     with pytest.raises(TypeError, match="check_engine: grad must be a callable"):
         check_engine(dense, dense_ref, X, W, B, **dict(tensor_hooks(), grad="grad"))
+
+
+def test_reference_with_another_signature_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"reference <lambda> cannot take dense's 3 positional "
+                                        r"arguments \(x, W, b\)"):
+        check_engine(dense, lambda x, W: x @ W, X, W, B, **tensor_hooks())
+
+
+def test_an_engine_op_that_raises_is_reported_not_crashed():
+    class NoTanh(Tensor):
+        def tanh(self):
+            raise AttributeError("'NoTanh' has no tanh yet")
+    report = check_engine(dense, dense_ref, X, W, B, **tensor_hooks(NoTanh))
+    assert not report.ok
+    assert report.failures[0].status == "error"
+    assert "has no tanh yet" in report.failures[0].diff.message

@@ -195,3 +195,16 @@ def test_a_backward_that_raises_is_reported_not_crashed():
         raise IndexError("index 9 is out of bounds")
     report = check_pair(C.affine_forward, broken, X, W, B)
     assert not report.ok and report.failures[0].status == "error"
+
+
+def test_loss_fn_returning_only_the_loss_is_a_clear_error():
+    def loss_only(x, y):
+        return C.softmax_loss(x, y)[0]
+    with pytest.raises(TypeError, match=r"check_loss_fn: loss_only must return \(loss, dx\)"):
+        check_loss_fn(loss_only, SCORES, LABELS)
+
+
+def test_loss_fn_needs_a_float_first_argument():
+    with pytest.raises(TypeError, match=r"first argument of softmax_loss \(x\) must be a "
+                                        "floating-point numpy array"):
+        check_loss_fn(C.softmax_loss, LABELS, LABELS)

@@ -207,3 +207,16 @@ def test_user_model_with_a_loss(twins):
     model.layers[2] = bad
     report = check_model(model, X, y, loss="cross_entropy")
     assert [e.param for e in report.failures] == ["2.b"]
+
+
+def test_check_layer_without_a_reference_uses_the_registered_twin(twins):
+    from compare import check_layer
+
+    layer = Affine(np.random.default_rng(2), 4, 3)
+    assert check_layer(layer, None, X).ok
+    torch_ref.unregister_reference(Affine)
+    try:
+        with pytest.raises(TypeError, match=r"layer 0 \(Affine\) has no torch twin"):
+            check_layer(layer, None, X)
+    finally:
+        torch_ref.register_reference(Affine, lambda x, W, b: x @ W + b)
