@@ -78,22 +78,16 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
     if reference is not None:
         out_t, grads_t = call_reference("check_engine", reference, spec, upstream, judge)
 
-    def build(arrays):
-        return [to_engine(a.copy()) if k in spec.float_pos else a
-                for k, a in enumerate(arrays)]
-
-    def value_of(*arrays):
-        return np.asarray(to_numpy(fn(*build(arrays))))
-
+    engine = _Engine(spec, fn, to_engine, to_numpy, grad, backward)
     entries: list = []
     first: dict = {}
     for run in range(2 if run_twice else 1):
         judged = run == (1 if run_twice else 0)
-        sink = entries if judged else []
-        result = run_user(lambda: _forward(fn, build, to_numpy, inputs), "the engine's forward",
-                          sink, out_t, spec.desc, FORWARD, "output")
+        errors: list = []
+        result = run_user(lambda: engine.forward(inputs), "the engine's forward", errors,
+                          out_t, spec.desc, FORWARD, "output")
         if result is None:
-            entries += sink
+            entries += errors
             break
         objs, out_obj, out = result
         if judged and out_t is not None:
@@ -102,12 +96,12 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
         if judge.g is None:
             judge.g = _upstream(upstream, out.shape, spec.dtype, judge.seed)
         if grads_t is None:
-            grads_t = central_differences(value_of, inputs, spec.float_pos, judge.g, eps)
-        grads = run_user(lambda o=objs, r=out_obj: _backward(spec, o, r, judge.g, backward, grad),
-                         "the engine's backward", sink, grads_t[0], spec.desc, INPUT_GRAD,
+            grads_t = central_differences(engine.value, inputs, spec.float_pos, judge.g, eps)
+        grads = run_user(lambda o=objs, r=out_obj: engine.backward(o, r, judge.g),
+                         "the engine's backward", errors, grads_t[0], spec.desc, INPUT_GRAD,
                          f"dL/d{spec.names[spec.float_pos[0]]}")
         if grads is None:
-            entries += sink
+            entries += errors
             break
         if judged:
             entries += arg_entries(spec, judge, grads, grads_t)
@@ -119,16 +113,33 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
                          first=first or None, actual_name="engine")
 
 
-def _forward(fn, build, to_numpy, inputs):
-    objs = build(inputs)
-    out_obj = fn(*objs)
-    return objs, out_obj, np.asarray(to_numpy(out_obj))
+class _Engine:
+    """The user's five callables, driven in order."""
 
+    def __init__(self, spec, fn, to_engine, to_numpy, grad, backward) -> None:
+        self.spec, self.fn, self.to_engine, self.to_numpy = spec, fn, to_engine, to_numpy
+        self.grad, self.run_backward = grad, backward
 
-def _backward(spec, objs, out_obj, g, backward, grad) -> list:
-    backward(out_obj, g.copy())
-    grads = []
-    for k in spec.float_pos:
-        value = grad(objs[k])
-        grads.append(None if value is None else np.asarray(value))
-    return grads
+    def build(self, arrays) -> list:
+        """Fresh engine objects for the float arrays; the rest as given."""
+        return [self.to_engine(a.copy()) if k in self.spec.float_pos else a
+                for k, a in enumerate(arrays)]
+
+    def forward(self, arrays):
+        """(input objects, output object, output values)."""
+        objs = self.build(arrays)
+        out_obj = self.fn(*objs)
+        return objs, out_obj, np.asarray(self.to_numpy(out_obj))
+
+    def value(self, *arrays) -> np.ndarray:
+        """The output values only (for finite differences)."""
+        return np.asarray(self.to_numpy(self.fn(*self.build(arrays))))
+
+    def backward(self, objs, out_obj, g) -> list:
+        """Run the engine's backward; the float inputs' gradients (None where absent)."""
+        self.run_backward(out_obj, g.copy())
+        grads = []
+        for k in self.spec.float_pos:
+            value = self.grad(objs[k])
+            grads.append(None if value is None else np.asarray(value))
+        return grads

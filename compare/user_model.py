@@ -217,29 +217,15 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
     outs_t, ins_t, p_ts, g, loss_t = _torch_chain(
         layers, refs, accesses, x, "random" if upstream is None else upstream, seed, loss, y)
     descs = [describe_layer(layer) for layer in layers]
-    drivers = [Driver(layer) for layer in layers]
     seen: dict = {"out": {}, "dx": {}}
-    entries: list[Entry] = []
-    with _tapped(layers, seen):
-        for d in drivers:
-            d.before_forward()
-        try:
-            out = model.forward(x)
-        except Exception as err:
-            entries.append(Entry("output", FORWARD, 0, descs[0], error_diff(err, "forward")))
-        if not entries:
-            for d, a in zip(drivers, accesses, strict=True):
-                d.zero_fill(a.grads())
-            try:
-                with np.errstate(invalid="ignore"):
-                    if loss is None:
-                        model.backward(g.copy())
-                    else:
-                        entries += _loss_entries(model, out, loss, y, loss_t, g, len(layers),
-                                                 fwd_tol, grad_tol)
-            except Exception as err:
-                entries.append(Entry("dL/dinput", INPUT_GRAD, len(layers) - 1, descs[-1],
-                                     error_diff(err, "backward")))
+
+    def backward(out) -> list:
+        if loss is not None:
+            return _loss_entries(model, out, loss, y, loss_t, g, len(layers), fwd_tol, grad_tol)
+        model.backward(g.copy())
+        return []
+
+    entries = _run_model(model, layers, accesses, descs, x, seen, backward)
     entries = _entries(seen, outs_t, ins_t, p_ts, accesses, descs, fwd_tol, grad_tol) + entries
     entries.sort(key=lambda e: (e.kind != FORWARD, not e.is_loss))  # forward, loss, backward
     checked = [e.label if e.param is None else f"dL/d{e.param}" for e in entries
@@ -255,6 +241,29 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
     for e in entries:
         e.source_report = report
     return report
+
+
+def _run_model(model, layers, accesses, descs, x, seen: dict, backward) -> list:
+    """The user's model forward on ``x``, then ``backward(out)``, every layer tapped.
+
+    Returns ERROR entries for code that raised, and the loss entries if any.
+    """
+    drivers = [Driver(layer) for layer in layers]
+    with _tapped(layers, seen):
+        for d in drivers:
+            d.before_forward()
+        try:
+            out = model.forward(x)
+        except Exception as err:  # the code under test raised: that is the finding
+            return [Entry("output", FORWARD, 0, descs[0], error_diff(err, "forward"))]
+        for d, a in zip(drivers, accesses, strict=True):
+            d.zero_fill(a.grads())
+        try:
+            with np.errstate(invalid="ignore"):  # NaN-filled buffers: see check_model
+                return backward(out)
+        except Exception as err:
+            return [Entry("dL/dinput", INPUT_GRAD, len(layers) - 1, descs[-1],
+                          error_diff(err, "backward"))]
 
 
 def _loss_entries(model, out, loss, y, loss_t, dpred_t, at: int, fwd_tol, grad_tol) -> list:
