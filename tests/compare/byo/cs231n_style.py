@@ -155,3 +155,25 @@ def svm_loss(x, y):
     dx = (margins > 0).astype(x.dtype)
     dx[np.arange(N), y] -= dx.sum(axis=1)
     return loss, dx / N
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h, caches, prev = np.zeros((N, T, h0.shape[1]), dtype=x.dtype), [], h0
+    for t in range(T):
+        prev, cache = rnn_step_forward(x[:, t], prev, Wx, Wh, b)
+        h[:, t] = prev
+        caches.append(cache)
+    return h, caches
+
+
+def rnn_backward(dh, caches):
+    N, T, _ = dh.shape
+    x0, _, Wx, Wh, _ = caches[0]
+    dx = np.zeros((N, T, x0.shape[1]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+    dprev = np.zeros((N, Wh.shape[0]))
+    for t in reversed(range(T)):
+        dx[:, t], dprev, dwx, dwh, dbt = rnn_step_backward(dh[:, t] + dprev, caches[t])
+        dWx, dWh, db = dWx + dwx, dWh + dwh, db + dbt
+    return dx, dprev, dWx, dWh, db

@@ -22,6 +22,14 @@ EMB = rng.normal(size=(4, 3))
 SCORES, LABELS = rng.normal(size=(5, 4)), np.array([0, 3, 1, 3, 2])
 
 
+def _rnn_ref(x, h0, Wx, Wh, b):
+    h, hs = h0, []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ Wx + h @ Wh + b)
+        hs.append(h)
+    return torch.stack(hs, dim=1)
+
+
 def _conv_ref(x, w, b, conv_param):
     return F.conv2d(x, w, b, stride=conv_param["stride"], padding=conv_param["pad"])
 
@@ -39,6 +47,8 @@ CORRECT = {
                                                   eps=1e-5)),
     "rnn_step": (C.rnn_step_forward, C.rnn_step_backward, RNN,
                  lambda x, h, Wx, Wh, b: torch.tanh(x @ Wx + h @ Wh + b)),
+    "rnn": (C.rnn_forward, C.rnn_backward,
+            (rng.normal(size=(2, 3, 4)), RNN[1][:2], RNN[2], RNN[3], RNN[4]), _rnn_ref),
     "word_embedding": (C.word_embedding_forward, C.word_embedding_backward, (WORDS, EMB),
                        lambda x, W: W[torch.from_numpy(x)]),
 }
