@@ -54,7 +54,8 @@ class Driver:
             self.reset_name = getattr(reset, "__name__", "reset")
         self.reset = reset
         self._reset_takes_layer = reset is not None and _required_args(reset) == 1
-        name = next((n for n in GRAD_RESETS if callable(getattr(layer, n, None))), None)
+        name = next((n for n in GRAD_RESETS if callable(getattr(layer, n, None))
+                     and _required_args(getattr(layer, n)) == 0), None)
         if accumulate is None and _is_scratch(layer):
             name = None  # scratch's contract is overwrite; its zero_grad() is for optimisers
         self.zero_name = name if accumulate is not False else None
