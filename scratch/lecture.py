@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_features
+from ._checks import check_count, check_features
 from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
 from .layer import (
@@ -36,7 +36,8 @@ class LinearSigmoid(ParamLayer):
     """
 
     def __init__(self, in_dim: int, out_dim: int, *, rng=None, dtype=np.float64) -> None:
-        self.in_dim, self.out_dim = int(in_dim), int(out_dim)
+        self.in_dim = check_count("LinearSigmoid", "in_dim", in_dim)
+        self.out_dim = check_count("LinearSigmoid", "out_dim", out_dim)
         super().__init__(dtype)
         self._add_param("W", init_rng(rng).normal(size=(self.in_dim, self.out_dim))
                         .astype(self.dtype))
@@ -96,6 +97,7 @@ class Net:
     """
 
     def __init__(self, x_dim: int, W_dim: int, *, rng=None, dtype=np.float64) -> None:
+        x_dim, W_dim = check_count("Net", "x_dim", x_dim), check_count("Net", "W_dim", W_dim)
         gen = init_rng(rng)
         self.l1 = LinearSigmoid(x_dim, W_dim, rng=gen, dtype=dtype)
         self.l2 = LinearSigmoid(W_dim, 1, rng=gen, dtype=dtype)
