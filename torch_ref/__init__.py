@@ -7,7 +7,6 @@ with a zero gradient, the lecture's ``LinearSigmoid`` and ``LectureNet``).
     for link in param_map(tmodel):      # scratch name, torch name, transposed, reason
         tgrad = torch_to_scratch_layout(link, tmodel.get_parameter(link.torch_name).grad)
         ...compare with model.grads[link.scratch_name]
-__all__ += ["BatchFirstRNN"]
     model2 = from_torch(tmodel)         # bit-exact round trip
 
 New layers are added with :func:`register_twin` (see ``torch_ref.registry``).
@@ -28,6 +27,7 @@ from .modules import LectureNet, LinearSigmoid, Step
 from .recurrent import BatchFirstRNN
 from .registry import Twin, register_twin, twin_for_scratch, twin_for_torch, unregister_twin
 from .state_dict import export_state_dict, import_state_dict
+from .tensors import as_tensor_safe, tensor_to_numpy
 
 __all__ = [
     "LOSS_NAMES", "LectureNet", "LinearSigmoid", "PARAM_MAP_ATTR", "ParamLink", "Step", "Twin",
@@ -37,3 +37,4 @@ __all__ = [
 ]
 __all__ += ["BatchFirstRNN"]
 __all__ += ["export_state_dict", "import_state_dict"]
+__all__ += ["as_tensor_safe", "tensor_to_numpy"]
