@@ -305,7 +305,7 @@ class _Pair:
         self.model, self.twin, self.x, self.y = model, twin, x, y
         self.links = torch_ref.param_map(twin)
         self.torch_params = dict(twin.named_parameters())
-        self.x_t = torch.from_numpy(np.ascontiguousarray(x))
+        self.x_t = torch_ref.as_tensor_safe(x)
         self.is_net = isinstance(model, scratch.Net)
         if self.is_net:
             if loss is not None:

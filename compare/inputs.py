@@ -1,0 +1,99 @@
+"""What every checker demands of the arrays it is given, in one place.
+
+``check_model``, ``check_layer`` (and ``check_pair``) judge a layer by running
+it on ``x``; an ``x`` that cannot be run honestly is the caller's mistake, not
+the layer's bug, so it is refused before anything runs, with an error that
+names the checker and the argument. A refused input would otherwise end in a
+misleading verdict: an empty batch compares nothing (and says OK), a NaN makes
+every comparison fail, an ``np.matrix`` turns ``*`` into a matrix product, a
+masked array's mask is ignored by ``@`` and by torch.
+
+Accepted without complaint (and handed to torch without a warning, see
+:func:`torch_ref.as_tensor_safe`): read-only arrays, negative strides
+(``x[::-1]``), non-contiguous and Fortran-ordered views, ``np.memmap``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch._checks import check_array, check_array_type, check_finite
+from scratch.errors import DTypeError, EmptyBatchError, ShapeError
+
+
+def validate_input(x, who: str, name: str = "x", dtype=None) -> np.ndarray:
+    """Return ``x`` unchanged if a checker can run on it honestly, else raise.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (batch, ...)
+        At least 1-D, no zero-length axis, float32 or float64 (``dtype`` if given),
+        every value finite; a plain ndarray (not ``np.matrix``, not ``np.ma``).
+    who : str
+        The checker, first word of every message (``"check_layer"``).
+    name : str
+        The argument's name in messages.
+    dtype : np.dtype, optional
+        Required dtype; None accepts float32 or float64.
+
+    Raises
+    ------
+    DTypeError (a TypeError)
+        Not an ndarray, an ``np.matrix`` or masked array, or a dtype other than
+        float32/float64 (or ``dtype``).
+    EmptyBatchError, ShapeError (ValueErrors)
+        No batch axis (0-d), an empty batch, or another axis of length 0: a check
+        on it would compare nothing.
+    NonFiniteError (a ValueError)
+        NaN or inf anywhere (the first position is named).
+    """
+    check_array(who, name, x, dtype=dtype, finite=False)  # type, dtype, empty batch
+    if x.ndim == 0:
+        raise ShapeError(f"{who}: {name} must have a batch axis, shape (batch, ...); got a 0-d "
+                         f"array ({x!r}); use x.reshape(1, -1) for one sample")
+    if x.size == 0:
+        raise EmptyBatchError(f"{who}: {name} has an axis of length 0 (shape {x.shape}): "
+                              "a check on it would compare nothing")
+    check_finite(who, name, x)
+    return x
+
+
+def reference_params(params: dict, who: str, dtype) -> dict:
+    """The layer's parameters as torch leaves (sharing memory where possible) for a reference.
+
+    Parameters
+    ----------
+    params : dict of str to np.ndarray
+        What :func:`compare.access.param_access` found, each array in the layer's layout.
+    who : str
+        Checker and layer, first words of every message.
+    dtype : np.dtype
+        ``x``'s dtype: every parameter must have it (nothing is cast).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        Same keys, each a leaf with ``requires_grad=True``.
+
+    Raises
+    ------
+    DTypeError
+        A parameter that is not a plain ndarray, or whose dtype is not ``x``'s
+        (an integer parameter cannot have a gradient; a float32 one in a float64
+        check would mix dtypes). The message names the parameter.
+    NonFiniteError
+        A parameter holding NaN or inf (every comparison would be void).
+    """
+    from torch_ref import as_tensor_safe
+
+    tensors = {}
+    for n, p in params.items():
+        what = f"parameter {n!r}"
+        check_array_type(who, what, p)
+        if p.dtype != dtype:
+            raise DTypeError(f"{who}: {what} has dtype {p.dtype}, expected {np.dtype(dtype)} "
+                             "(x's dtype: a gradient needs float parameters of the input's "
+                             "dtype; twinnet never casts silently)")
+        check_finite(who, what, p)
+        tensors[n] = as_tensor_safe(p).requires_grad_(True)
+    return tensors
