@@ -18,7 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from scratch._checks import check_array, check_array_type, check_finite
-from scratch.errors import DTypeError, EmptyBatchError, ShapeError
+from scratch.errors import (
+    ArgumentError,
+    DTypeError,
+    EmptyBatchError,
+    LabelError,
+    ShapeError,
+)
 
 
 def validate_input(x, who: str, name: str = "x", dtype=None) -> np.ndarray:
@@ -97,3 +103,84 @@ def reference_params(params: dict, who: str, dtype) -> dict:
         check_finite(who, what, p)
         tensors[n] = as_tensor_safe(p).requires_grad_(True)
     return tensors
+
+
+def validate_upstream(upstream: np.ndarray) -> np.ndarray:
+    """Return a caller's upstream dL/d(output) unchanged if a check can be run with it.
+
+    Parameters
+    ----------
+    upstream : np.ndarray
+        Shaped like the layer's output (the caller checks shape and dtype).
+
+    Raises
+    ------
+    DTypeError
+        ``np.matrix`` or a masked array.
+    NonFiniteError
+        NaN or inf: every gradient would be NaN on both sides, and correct layers fail.
+    ArgumentError (a ValueError)
+        All zeros: every gradient would be 0 on both sides, so no backward bug
+        could show and the check would say OK having compared nothing.
+    """
+    check_array_type("upstream", "the given array", upstream)
+    check_finite("upstream", "the given array", upstream)
+    if upstream.size and not upstream.any():
+        raise ArgumentError("upstream: the given array is all zeros, so every gradient "
+                              "would be zero on both sides and no backward bug could show; "
+                              "use upstream='random' (the default) or 'ones'")
+    return upstream
+
+
+def validate_targets(kind: str, loss, y, upstream, dtype, who: str = "check_model") -> None:
+    """:func:`validate_target` for ``y`` and :func:`validate_upstream` for an upstream array."""
+    validate_target(kind, loss, y, dtype, who)
+    if isinstance(upstream, np.ndarray):
+        validate_upstream(upstream)
+
+
+def validate_target(kind: str, loss, y, dtype, who: str = "check_model") -> None:
+    """Refuse targets a loss cannot take, before anything runs (not blamed on the loss).
+
+    Parameters
+    ----------
+    kind : str
+        ``"net"`` for ``scratch.Net`` (``y`` is its 0/1 label(s)), else anything.
+    loss : scratch.Loss or None
+    y : targets: floats of the model's dtype (``MSELoss``, ``BCELoss``,
+        ``BCEWithLogitsLoss``, in [0, 1] for the last two), integer class labels
+        >= 0 of shape (batch,) (``CrossEntropyLoss``), or 0/1 label(s) for Net.
+    dtype : np.dtype
+        The model's dtype.
+
+    Raises
+    ------
+    DTypeError, EmptyBatchError, NonFiniteError, LabelError
+        Naming ``y``, the expected and the actual value.
+    """
+    import scratch
+
+    if kind == "net":
+        labels = np.asarray(y)
+        if labels.dtype.kind not in "biuf" or not np.isin(labels, (0, 1)).all():
+            raise LabelError(f"{who}: y must be the 0/1 label(s) of Net.backward(label), got "
+                             f"{labels.ravel()[:5].tolist()} ({labels.dtype})")
+        return
+    if loss is None or y is None:
+        return
+    if isinstance(loss, scratch.CrossEntropyLoss):
+        check_array_type(who, "y", y)
+        if y.dtype.kind not in "iu":
+            raise DTypeError(f"{who}: y must hold integer class labels for {loss!r}, got "
+                             f"dtype {y.dtype}")
+        if y.ndim != 1 or y.size == 0:
+            raise EmptyBatchError(f"{who}: y must have shape (batch,) with batch >= 1 for "
+                                  f"{loss!r}, got {y.shape}")
+        if y.min() < 0:
+            raise LabelError(f"{who}: class labels in y must be >= 0, got {y[y < 0][:5].tolist()}")
+        return
+    if isinstance(loss, scratch.MSELoss | scratch.BCELoss | scratch.BCEWithLogitsLoss):
+        check_array(who, "y", y, dtype=dtype)  # the loss compares y with pred of this dtype
+        if not isinstance(loss, scratch.MSELoss) and (y.min() < 0 or y.max() > 1):
+            raise LabelError(f"{who}: y must lie in [0, 1] for {loss!r}, got values in "
+                             f"[{y.min()!r}, {y.max()!r}]")

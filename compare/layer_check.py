@@ -19,7 +19,7 @@ from torch_ref import as_tensor_safe
 
 from .access import describe_layer, param_access
 from .diff import NAN_ONE, compare_arrays, error_diff
-from .inputs import reference_params, validate_input
+from .inputs import reference_params, validate_input, validate_upstream
 from .probes import (
     KINK_NOTE,
     decoy_input,
@@ -209,6 +209,7 @@ class UpstreamError(ValueError):
 
 def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if isinstance(upstream, np.ndarray):
+        validate_upstream(upstream)  # no NaN, np.matrix or all zeros (would compare nothing)
         if upstream.shape != shape or upstream.dtype != dtype:
             raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
                              f"(the output's), got {upstream.shape} {upstream.dtype}")

@@ -22,7 +22,7 @@ from scratch.errors import DTypeError
 
 from . import probes
 from .diff import compare_many, error_diff
-from .inputs import validate_input
+from .inputs import validate_input, validate_targets
 from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
@@ -134,6 +134,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     shown_seed = seed if seed is not None else (0 if random_upstream else None)
     seed = 0 if seed is None else int(seed)
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
+    validate_targets(kind, loss, y, upstream, model_dtype)  # bad y: raised, not blamed on loss
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
 
     if forward_twice:
