@@ -106,8 +106,8 @@ def _read_members(zf: zipfile.ZipFile, where: str, who: str, expected, check_key
         want = None if expected is None else expected.get(key)
         try:
             with zf.open(name) as member:
-                what = f"{who}: parameter {key!r} (member {name!r} of {zf.filename!r})"
-                arrays[key] = _read_member(member, what, want)
+                arrays[key] = _read_member(member, f"{who}: parameter {key!r}",
+                                           f"{where}: member {name!r}", want)
         except TwinnetInputError:
             raise
         except READ_ERRORS as exc:
@@ -117,18 +117,22 @@ def _read_members(zf: zipfile.ZipFile, where: str, who: str, expected, check_key
     return arrays
 
 
-def _read_member(member, what: str, want: np.ndarray | None) -> np.ndarray:
-    """One member's array; its header is judged (against ``want``) before the data is read."""
+def _read_member(member, what: str, where: str, want: np.ndarray | None) -> np.ndarray:
+    """One member's array; its header is judged (against ``want``) before the data is read.
+
+    ``what`` names the parameter (for a wrong dtype or shape), ``where`` the file and
+    member (for damage).
+    """
     version = np.lib.format.read_magic(member)
     if version == (1, 0):
         shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
     elif version == (2, 0):
         shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
     else:  # 3.0 exists only for structured dtypes with non-latin-1 names: never a parameter
-        raise ParameterFileError(f"{what}: .npy format version {version} is not supported; "
+        raise ParameterFileError(f"{where}: .npy format version {version} is not supported; "
                                  "expected 1.0 or 2.0")
     if dtype.hasobject:
-        raise ParameterFileError(f"{what}: cannot read an object array (dtype {dtype}): "
+        raise ParameterFileError(f"{where}: it holds an object array (dtype {dtype}): "
                                  "loading it would need allow_pickle and could run code; "
                                  "expected float32/float64 values")
     native = dtype.newbyteorder("=") if dtype.byteorder not in "=|" else dtype
@@ -143,7 +147,7 @@ def _read_member(member, what: str, want: np.ndarray | None) -> np.ndarray:
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     data = member.read(nbytes)
     if len(data) != nbytes:
-        raise ParameterFileError(f"{what}: the member is truncated: its header declares "
+        raise ParameterFileError(f"{where} is truncated: its header declares "
                                  f"shape {shape} {dtype} ({nbytes} bytes), it holds "
                                  f"{len(data)} bytes")
     flat = np.frombuffer(data, dtype)
