@@ -311,7 +311,7 @@ class _Pair:
             if loss is not None:
                 raise ValueError("lockstep: scratch.Net has its loss built in (summed BCE in "
                                  f"Net.backward); pass loss=None, got {loss!r}")
-            self.label_t = torch.as_tensor(np.asarray(y))
+            self.label_t = torch_ref.as_tensor_safe(np.asarray(y))
         else:
             if loss is None:
                 raise ValueError(f"lockstep: {model!r} needs a loss (a scratch.Loss or one of "

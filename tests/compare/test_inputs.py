@@ -241,3 +241,97 @@ def test_gradcheck_eps_errors_are_also_value_and_type_errors():
         gradcheck(scratch.Linear(2, 3, rng=0), X0, eps=0)
     with pytest.raises(TypeError):
         gradcheck(scratch.Linear(2, 3, rng=0), X0, eps="small")
+
+
+# -- upstream and targets ------------------------------------------------------------------
+
+G0 = np.random.default_rng(4).normal(size=(4, 3))
+
+
+def tanh_model(backward_bug=False):
+    class DoubledTanh(scratch.Tanh):  # the planted bug: dL/dx twice too large
+        def _backward(self, grad_out):
+            return 2 * super()._backward(grad_out)
+
+    return scratch.Sequential(scratch.Linear(2, 3, rng=0),
+                              DoubledTanh() if backward_bug else scratch.Tanh())
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: np.where(G0 > 1, np.nan, G0), scratch.NonFiniteError,
+     r"upstream: the given array holds \d+ non-finite"),
+    (lambda: np.zeros((4, 3)), scratch.ArgumentError, r"upstream: .* all zeros"),
+    (lambda: legacy(lambda: np.matrix(G0)), scratch.DTypeError,
+     r"upstream: the given array must be a plain numpy array.*np\.matrix"),
+], ids=["nan", "zeros", "matrix"])
+def test_upstream_that_cannot_judge_is_refused(make, exc, match):
+    # the wrong layers are caught with a usable upstream ...
+    assert not check_layer(SignFlippedLinear(W0.copy()), matmul, X0, upstream=G0).ok
+    assert not check_model(tanh_model(backward_bug=True), X0, upstream=G0).ok
+    # ... and with this one, correct or wrong, the caller hears about the upstream
+    for layer in (LectureLinear(W0.copy()), SignFlippedLinear(W0.copy())):
+        with pytest.raises(exc, match=match):
+            check_layer(layer, matmul, X0, upstream=make())
+    for model in (tanh_model(), tanh_model(backward_bug=True)):
+        with pytest.raises(exc, match=match):
+            check_model(model, X0, upstream=make())
+
+
+def test_upstream_with_negative_strides_or_read_only_is_used_as_given():
+    frozen = G0.copy()
+    frozen.setflags(write=False)
+    for upstream in (G0[::-1], frozen):
+        report = check_layer(LectureLinear(W0.copy()), matmul, X0, upstream=upstream)
+        assert report.ok, report
+        # dL/dW = x^T g: arithmetic on the upstream actually given
+        np.testing.assert_allclose(report.entry("dL/dW").diff.expected, X0.T @ upstream,
+                                   rtol=1e-12)
+        assert not check_layer(SignFlippedLinear(W0.copy()), matmul, X0, upstream=upstream).ok
+
+
+Y0 = np.random.default_rng(5).uniform(size=(4, 3))
+LABELS = np.array([0, 2, 1, 2])
+
+
+@pytest.mark.parametrize("loss, make_y, exc, match", [
+    ("mse", lambda: np.where(Y0 > 0.5, np.nan, Y0), scratch.NonFiniteError, "check_model: y holds"),
+    ("mse", lambda: Y0.astype(np.float32), scratch.DTypeError, "y must have dtype float64, got "
+                                                               "float32"),
+    ("mse", lambda: np.ma.masked_array(Y0), scratch.DTypeError, "y must be a plain numpy array"),
+    ("bce", lambda: Y0 * 2, scratch.LabelError, r"y must lie in \[0, 1\]"),
+    ("cross_entropy", lambda: LABELS.astype(float), scratch.DTypeError,
+     "y must hold integer class labels.*got dtype float64"),
+    ("cross_entropy", lambda: LABELS.astype(bool), scratch.DTypeError, "got dtype bool"),
+    ("cross_entropy", lambda: LABELS - 1, scratch.LabelError, r"labels in y must be >= 0, got "
+                                                              r"\[-1\]"),
+    ("cross_entropy", lambda: LABELS[:, None], scratch.EmptyBatchError,
+     r"y must have shape \(batch,\)"),
+])
+def test_bad_targets_are_refused_not_blamed_on_the_loss(loss, make_y, exc, match):
+    model = scratch.Sequential(scratch.Linear(2, 3, rng=0), scratch.Sigmoid())
+    with pytest.raises(exc, match=match):
+        check_model(model, X0, make_y(), loss)
+
+
+@pytest.mark.parametrize("labels", [np.array([0, 1, 2, 1]), np.array([0.0, 1.0, np.nan, 1.0])],
+                         ids=["two", "nan"])
+def test_net_labels_other_than_0_and_1_are_refused(labels):
+    with pytest.raises(scratch.LabelError, match=r"y must be the 0/1 label\(s\) of Net.backward"):
+        check_model(scratch.Net(2, 3, rng=0), X0, labels)
+
+
+def test_targets_with_negative_strides_or_read_only_reach_torch():
+    frozen = Y0.copy()
+    frozen.setflags(write=False)
+    net_labels = np.array([1.0, 0.0, 0.0, 0.0])
+    cases = [(tanh_model, Y0[::-1], "mse"), (tanh_model, frozen, "mse"),
+             (lambda: scratch.Sequential(scratch.Linear(2, 3, rng=0)), LABELS[::-1],
+              "cross_entropy"),
+             (lambda: scratch.Net(2, 3, rng=0), net_labels[::-1], None)]
+    for make, y, loss in cases:
+        report = check_model(make(), X0, y, loss)
+        assert report.ok, report
+        # the loss torch computed is the one on a contiguous copy of the same targets
+        again = check_model(make(), X0, np.ascontiguousarray(y), loss)
+        np.testing.assert_array_equal(report.entry("loss", kind="loss").diff.expected,
+                                      again.entry("loss", kind="loss").diff.expected)
