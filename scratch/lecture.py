@@ -15,6 +15,7 @@ from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
 from .layer import (
     ParamLayer,
+    RoutedParams,
     float_errors_checked_after,
     guard_free_backward,
     guard_free_forward,
@@ -122,8 +123,10 @@ class Net:
         -------
         dict
             ``"l1.W"``: (x_dim, W_dim) and ``"l2.W"``: (W_dim, 1), the net's dtype.
+            Assigning an entry assigns the layer's own ``W``, checked as there.
         """
-        return {"l1.W": self.l1.W, "l2.W": self.l2.W}
+        return RoutedParams({"l1.W": self.l1.W, "l2.W": self.l2.W},
+                            lambda key: (getattr(self, key[:2]).params, key[3:]))
 
     @property
     def grads(self) -> dict[str, np.ndarray]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layer import Layer, float_errors_checked_after, guard_free_backward, guard_free_forward
+from .layer import (
+    Layer,
+    RoutedParams,
+    float_errors_checked_after,
+    guard_free_backward,
+    guard_free_forward,
+)
 
 
 class Sequential(Layer):
@@ -56,10 +62,16 @@ class Sequential(Layer):
         -------
         dict
             The layers' own arrays (not copies), each with its layer's shape and dtype;
-            layers without parameters contribute nothing.
+            layers without parameters contribute nothing. Assigning an entry
+            (``params["0.W"] = w``) assigns the layer's own, checked as there.
         """
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in layer.params.items()}
+        return RoutedParams({f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                             for k, v in layer.params.items()}, self._param_home)
+
+    def _param_home(self, key: str):
+        """``"2.W"`` -> (layer 2's params dict, ``"W"``): where ``params[key] = ...`` stores."""
+        index, _, name = key.partition(".")
+        return self.layers[int(index)].params, name
 
     @params.setter
     def params(self, value) -> None:  # base __init__ assigns {}; layers own the arrays

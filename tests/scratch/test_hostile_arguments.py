@@ -175,3 +175,21 @@ def test_memmap_is_a_plain_array(tmp_path):
     x[:] = [[1.0, 2.0], [3.0, 4.0]]
     layer = scratch.Linear(2, 3, rng=0)
     np.testing.assert_array_equal(layer.forward(x), np.asarray(x) @ layer.W + layer.b)
+
+
+def test_assigning_a_containers_params_entry_reaches_the_layer_or_is_refused():
+    # params is rebuilt on each access: assigning into it used to change nothing, silently
+    model = scratch.Sequential(scratch.Linear(2, 3, rng=0), scratch.Tanh())
+    model.params["0.W"] = np.full((2, 3), 0.5)
+    np.testing.assert_array_equal(model[0].W, np.full((2, 3), 0.5))
+    np.testing.assert_array_equal(model.forward(np.ones((1, 2))), np.tanh(1.0 + model[0].b)[None])
+    with pytest.raises(scratch.DTypeError, match=r"layer 0 \(Linear\(2, 3\)\): parameter 'W' "
+                                                 r"must have dtype float64, got float32"):
+        model.params["0.W"] = np.ones((2, 3), np.float32)
+    with pytest.raises(KeyError, match=r"no parameter '1.W'.*\['0.W', '0.b'\]"):
+        model.params["1.W"] = np.ones((2, 3))
+    net = scratch.Net(2, 3, rng=0)
+    net.params["l2.W"] = np.ones((3, 1))
+    np.testing.assert_array_equal(net.V, np.ones((3, 1)))
+    with pytest.raises(scratch.ShapeError, match=r"'W' must have shape \(3, 1\)"):
+        net.params["l2.W"] = np.ones((1, 3))
