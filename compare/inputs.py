@@ -184,3 +184,23 @@ def validate_target(kind: str, loss, y, dtype, who: str = "check_model") -> None
         if not isinstance(loss, scratch.MSELoss) and (y.min() < 0 or y.max() > 1):
             raise LabelError(f"{who}: y must lie in [0, 1] for {loss!r}, got values in "
                              f"[{y.min()!r}, {y.max()!r}]")
+
+
+def validate_params(layers, who: str = "check_model") -> None:
+    """Refuse a model whose parameters already hold NaN or inf (a diverged training run).
+
+    Every output would be NaN on both sides, and the verdict would blame a layer
+    for an overflow it did not cause. Raises NonFiniteError naming the layer and
+    the parameter, with the first bad position.
+
+    Parameters
+    ----------
+    layers : list of layers with a ``params`` dict of arrays
+    who : str
+        The checker, first word of the message.
+    """
+    for layer in layers:
+        for key, p in getattr(layer, "params", {}).items():
+            if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+                check_finite(f"{who}: {getattr(layer, 'name', type(layer).__name__)}",
+                             f"parameter {key!r}", p)

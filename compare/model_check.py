@@ -22,7 +22,7 @@ from scratch.errors import DTypeError
 
 from . import probes
 from .diff import compare_many, error_diff
-from .inputs import validate_input, validate_targets
+from .inputs import validate_input, validate_params, validate_targets
 from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
@@ -121,6 +121,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         probe.notes.insert(0, "zeroed " + ", ".join(zeroed))
         return probes.with_probe(main, probe, probes.UNITS_NOTE)
     model_dtype = _model_dtype(model, layers, x)
+    validate_params(layers)  # NaN/inf weights: refused, not reported as a layer's overflow
     ref_dtype = model_dtype if dtype is None else as_numpy_dtype(dtype)
     if ref_dtype not in TOLERANCES:
         raise DTypeError(f"check_model: dtype must be float32 or float64, got {ref_dtype}")

@@ -56,9 +56,18 @@ class Layer:
         self._check_input(x)
         self._out = None  # a forward that fails below leaves nothing for backward to use
         out = self._forward(x)
-        check_finite(self.name, "output (overflow: values too large for the dtype)", out)
+        if np.count_nonzero(np.isfinite(out)) != out.size:  # check_finite's test, inlined
+            self._refuse_non_finite_output(out)
         self._out = out
         return out
+
+    def _refuse_non_finite_output(self, out: np.ndarray) -> None:
+        """Raise NonFiniteError for a non-finite forward output, naming its likely cause:
+        a parameter that already holds NaN/inf, else an overflow of finite values."""
+        for key, p in self.params.items():
+            if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+                check_finite(self.name, f"parameter {key!r} (so the output is not finite)", p)
+        check_finite(self.name, "output (overflow: values too large for the dtype)", out)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/d(output), overwrite ``grads`` and return dL/d(input)."""

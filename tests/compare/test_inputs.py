@@ -335,3 +335,15 @@ def test_targets_with_negative_strides_or_read_only_reach_torch():
         again = check_model(make(), X0, np.ascontiguousarray(y), loss)
         np.testing.assert_array_equal(report.entry("loss", kind="loss").diff.expected,
                                       again.entry("loss", kind="loss").diff.expected)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_model_with_non_finite_weights_is_refused_naming_the_parameter(bad):
+    # a diverged model used to FAIL as "forward raised ... overflow" in a correct layer
+    model = tanh_model()
+    model[0].W[1, 2] = bad
+    for run in (lambda: check_model(model, X0), lambda: check_layer(model[0], None, X0)):
+        with pytest.raises(scratch.NonFiniteError, match=r"check_model: layer 0 \(Linear\(2, 3\)\):"
+                                                         r" parameter 'W' holds 1 non-finite.*"
+                                                         r"\(1, 2\)"):
+            run()

@@ -193,3 +193,16 @@ def test_assigning_a_containers_params_entry_reaches_the_layer_or_is_refused():
     np.testing.assert_array_equal(net.V, np.ones((3, 1)))
     with pytest.raises(scratch.ShapeError, match=r"'W' must have shape \(3, 1\)"):
         net.params["l2.W"] = np.ones((1, 3))
+
+
+def test_non_finite_output_from_a_nan_weight_names_the_weight_not_an_overflow():
+    layer = scratch.Linear(2, 3, rng=0)
+    layer.W[0, 1] = np.nan
+    with pytest.raises(scratch.NonFiniteError, match=r"Linear\(2, 3\): parameter 'W' \(so the "
+                                                     r"output is not finite\).*\(0, 1\)"):
+        layer.forward(np.ones((1, 2)))
+    # a genuine overflow of finite values is still called one
+    finite = scratch.Linear(2, 3, rng=0)
+    finite.W = np.ones((2, 3))
+    with pytest.raises(scratch.NonFiniteError, match=r"output \(overflow"):
+        finite.forward(np.full((1, 2), 1e308))  # 1e308 + 1e308 > 1.8e308
