@@ -59,6 +59,8 @@ def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=Non
     tol = tolerance_for(dtype, FINITE_DIFFERENCE, rtol, atol)
     seed = 0 if seed is None else int(seed)
     kind, layers, prefixes = layers_of(model)
+    if not layers:  # an empty Sequential: no gradient exists to compare
+        raise ArgumentError(f"gradcheck: {model!r} has no layers, so there is nothing to check")
     named, owner = _parameters(model, kind, layers, prefixes, params, grads)
     scalar = _objective(model, kind, x, y, loss, upstream, seed)
 

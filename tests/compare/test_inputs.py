@@ -347,3 +347,9 @@ def test_model_with_non_finite_weights_is_refused_naming_the_parameter(bad):
                                                          r" parameter 'W' holds 1 non-finite.*"
                                                          r"\(1, 2\)"):
             run()
+
+
+def test_gradcheck_on_an_empty_sequential_says_there_is_nothing_to_check():
+    with pytest.raises(scratch.ArgumentError, match=r"Sequential\(\) has no layers"):
+        gradcheck(scratch.Sequential(), X0)
+    assert not check_model(scratch.Sequential(), X0).ok  # "nothing was compared" is no pass
