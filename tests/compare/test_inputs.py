@@ -353,3 +353,11 @@ def test_gradcheck_on_an_empty_sequential_says_there_is_nothing_to_check():
     with pytest.raises(scratch.ArgumentError, match=r"Sequential\(\) has no layers"):
         gradcheck(scratch.Sequential(), X0)
     assert not check_model(scratch.Sequential(), X0).ok  # "nothing was compared" is no pass
+
+
+def test_integer_x_is_refused_even_with_the_tolerances_the_old_message_asked_for():
+    # "no default tolerance for dtype int64; pass rtol= and atol=" led to a raw torch error
+    with pytest.raises(scratch.DTypeError, match="check_layer: x must be float32 or float64, "
+                                                 "got int64"):
+        check_layer(LectureLinear(W0.copy()), matmul, np.ones((4, 2), dtype=np.int64),
+                    rtol=1e-5, atol=1e-8, grad_rtol=1e-5, grad_atol=1e-8)
