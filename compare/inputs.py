@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import scratch
 from scratch._checks import check_array, check_array_type, check_finite
 from scratch.errors import (
     ArgumentError,
@@ -127,8 +128,8 @@ def validate_upstream(upstream: np.ndarray) -> np.ndarray:
     check_finite("upstream", "the given array", upstream)
     if upstream.size and not upstream.any():
         raise ArgumentError("upstream: the given array is all zeros, so every gradient "
-                              "would be zero on both sides and no backward bug could show; "
-                              "use upstream='random' (the default) or 'ones'")
+                            "would be zero on both sides and no backward bug could show; "
+                            "use upstream='random' (the default) or 'ones'")
     return upstream
 
 
@@ -155,11 +156,9 @@ def validate_target(kind: str, loss, y, dtype, who: str = "check_model") -> None
 
     Raises
     ------
-    DTypeError, EmptyBatchError, NonFiniteError, LabelError
+    DTypeError, ShapeError, EmptyBatchError, NonFiniteError, LabelError
         Naming ``y``, the expected and the actual value.
     """
-    import scratch
-
     if kind == "net":
         labels = np.asarray(y)
         if labels.dtype.kind not in "biuf" or not np.isin(labels, (0, 1)).all():
@@ -173,9 +172,10 @@ def validate_target(kind: str, loss, y, dtype, who: str = "check_model") -> None
         if y.dtype.kind not in "iu":
             raise DTypeError(f"{who}: y must hold integer class labels for {loss!r}, got "
                              f"dtype {y.dtype}")
-        if y.ndim != 1 or y.size == 0:
-            raise EmptyBatchError(f"{who}: y must have shape (batch,) with batch >= 1 for "
-                                  f"{loss!r}, got {y.shape}")
+        if y.ndim != 1:
+            raise ShapeError(f"{who}: y must have shape (batch,) for {loss!r}, got {y.shape}")
+        if y.size == 0:
+            raise EmptyBatchError(f"{who}: y is an empty batch (shape {y.shape})")
         if y.min() < 0:
             raise LabelError(f"{who}: class labels in y must be >= 0, got {y[y < 0][:5].tolist()}")
         return

@@ -304,8 +304,9 @@ LABELS = np.array([0, 2, 1, 2])
     ("cross_entropy", lambda: LABELS.astype(bool), scratch.DTypeError, "got dtype bool"),
     ("cross_entropy", lambda: LABELS - 1, scratch.LabelError, r"labels in y must be >= 0, got "
                                                               r"\[-1\]"),
-    ("cross_entropy", lambda: LABELS[:, None], scratch.EmptyBatchError,
-     r"y must have shape \(batch,\)"),
+    ("cross_entropy", lambda: LABELS[:, None], scratch.ShapeError,
+     r"y must have shape \(batch,\) for CrossEntropyLoss.*got \(4, 1\)"),
+    ("cross_entropy", lambda: LABELS[:0], scratch.EmptyBatchError, r"y is an empty batch"),
 ])
 def test_bad_targets_are_refused_not_blamed_on_the_loss(loss, make_y, exc, match):
     model = scratch.Sequential(scratch.Linear(2, 3, rng=0), scratch.Sigmoid())
