@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch._checks import check_positive_number
+from scratch._args import check_positive_number
 from scratch.errors import ArgumentError
 
 from .access import describe_layer, param_access

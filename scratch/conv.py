@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import check_count, check_flag
+from ._args import check_count, check_flag
 from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .layer import ParamLayer, init_rng, param_property
 

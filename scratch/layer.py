@@ -56,18 +56,19 @@ class Layer:
         self._check_input(x)
         self._out = None  # a forward that fails below leaves nothing for backward to use
         out = self._forward(x)
-        if np.count_nonzero(np.isfinite(out)) != out.size:  # check_finite's test, inlined
-            self._refuse_non_finite_output(out)
+        try:
+            check_finite(self.name, "output (overflow: values too large for the dtype)", out)
+        except ValueError:  # NonFiniteError: a NaN/inf parameter is the likelier cause
+            self._refuse_non_finite_params()
+            raise
         self._out = out
         return out
 
-    def _refuse_non_finite_output(self, out: np.ndarray) -> None:
-        """Raise NonFiniteError for a non-finite forward output, naming its likely cause:
-        a parameter that already holds NaN/inf, else an overflow of finite values."""
+    def _refuse_non_finite_params(self) -> None:
+        """Raise NonFiniteError naming the first parameter that holds NaN/inf, if any."""
         for key, p in self.params.items():
             if isinstance(p, np.ndarray) and p.dtype.kind == "f":
                 check_finite(self.name, f"parameter {key!r} (so the output is not finite)", p)
-        check_finite(self.name, "output (overflow: values too large for the dtype)", out)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/d(output), overwrite ``grads`` and return dL/d(input)."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_count, check_features
+from ._args import check_count
+from ._checks import check_features
 from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
 from .layer import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_count, check_features, check_flag
+from ._args import check_count, check_flag
+from ._checks import check_features
 from .layer import ParamLayer, init_rng, param_property
 
 

@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (
-    check_array,
-    check_count,
-    check_features,
-    check_float_dtype,
-    check_positive_number,
-    check_shape,
-)
+from ._args import check_count, check_dtype_arg, check_positive_number
+from ._checks import check_array, check_features, check_shape
 from .activations import Sigmoid, Step, sigmoid
 from .errors import LabelError
 from .layer import Layer
@@ -56,7 +50,7 @@ class Perceptron:
     """
 
     def __init__(self, n_features: int, lr: float = 1.0, dtype=np.float64) -> None:
-        self.dtype = check_float_dtype("Perceptron", "dtype", dtype)
+        self.dtype = check_dtype_arg("Perceptron", "dtype", dtype)
         self.w = np.zeros(check_count("Perceptron", "n_features", n_features), dtype=self.dtype)
         self.b = self.dtype.type(0)
         self.lr = check_positive_number("Perceptron", "lr", lr)

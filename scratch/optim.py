@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_finite, check_positive_number
+from ._args import check_positive_number
+from ._checks import check_finite
 
 
 class SGD:

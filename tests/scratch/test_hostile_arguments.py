@@ -86,10 +86,16 @@ def test_bias_accepts_numpy_bools():
     assert scratch.Linear(2, 3, bias=np.bool_(False)).b is None
 
 
-@pytest.mark.parametrize("dtype", ["abc", 3, np.int64, np.float16, object])
+@pytest.mark.parametrize("dtype", [np.int64, np.float16, object, "int32"])
 def test_layer_dtype_must_be_float32_or_float64(dtype):
     with pytest.raises(scratch.DTypeError, match="Linear: dtype must be float32 or float64"):
         scratch.Linear(2, 3, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["abc", 3, np.int64])
+def test_perceptron_dtype_that_is_no_dtype_is_named(dtype):
+    with pytest.raises(scratch.DTypeError, match="Perceptron: dtype must be float32 or float64"):
+        scratch.Perceptron(2, dtype=dtype)
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [
