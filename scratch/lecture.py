@@ -16,7 +16,6 @@ from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
 from .layer import (
     ParamLayer,
-    RoutedParams,
     float_errors_checked_after,
     guard_free_backward,
     guard_free_forward,
@@ -24,6 +23,7 @@ from .layer import (
     param_property,
 )
 from .losses import bce_grad
+from .sequential import RoutedParams
 
 
 class LinearSigmoid(ParamLayer):

@@ -31,10 +31,10 @@ from .tensors import as_tensor_safe, tensor_to_numpy
 
 __all__ = [
     "LOSS_NAMES", "LectureNet", "LinearSigmoid", "PARAM_MAP_ATTR", "ParamLink", "Step", "Twin",
-    "from_torch", "loss_by_name", "loss_to_torch", "param_map", "register_loss_twin",
-    "register_twin", "scratch_to_torch_grad", "target_to_torch", "to_torch",
-    "torch_to_scratch_layout", "twin_for_scratch", "twin_for_torch", "unregister_twin",
+    "as_tensor_safe", "from_torch", "loss_by_name", "loss_to_torch", "param_map",
+    "register_loss_twin", "register_twin", "scratch_to_torch_grad", "target_to_torch",
+    "tensor_to_numpy", "to_torch", "torch_to_scratch_layout", "twin_for_scratch",
+    "twin_for_torch", "unregister_twin",
 ]
 __all__ += ["BatchFirstRNN"]
 __all__ += ["export_state_dict", "import_state_dict"]
-__all__ += ["as_tensor_safe", "tensor_to_numpy"]
