@@ -15,9 +15,12 @@ import inspect
 import numpy as np
 import torch
 
+from torch_ref import as_tensor_safe
+
 from .access import describe_layer, param_access
 from .conventions import Driver, adds_once, same_grads
 from .diff import NAN_ONE, compare_arrays, error_diff
+from .inputs import reference_params, validate_input, validate_upstream
 from .probes import (
     KINK_NOTE,
     decoy_input,
@@ -91,8 +94,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         again for the exact-zeros probe).
     """
     __tracebackhide__ = True
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"check_layer: x must be a numpy array, got {type(x).__name__}")
+    validate_input(x, "check_layer")  # also np.matrix/np.ma, 0-d, empty, NaN/inf, non-float
     seed = 0 if seed is None else int(seed)
     options = dict(params=params, grads=grads, seed=seed, upstream=upstream, rtol=rtol,
                    atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
@@ -119,11 +121,11 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
 
     # torch first: its results are final before the layer's code can touch
     # shared memory (x and the parameters are shared, not copied).
-    x_t = torch.from_numpy(x).requires_grad_(True)
-    p_t = {n: torch.as_tensor(p).requires_grad_(True) for n, p in access.params().items()}
+    x_t = as_tensor_safe(x).requires_grad_(True)
+    p_t = reference_params(access.params(), f"check_layer({desc})", x.dtype)
     out_t = _call_reference(reference, x_t, p_t, desc)
     g = _upstream(upstream, tuple(out_t.shape), x.dtype, seed)
-    out_t.backward(torch.from_numpy(g))
+    out_t.backward(as_tensor_safe(g))
 
     report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
                        tolerances={"forward": fwd_tol, "gradient": grad_tol},
@@ -324,6 +326,7 @@ class UpstreamError(ValueError):
 
 def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if isinstance(upstream, np.ndarray):
+        validate_upstream(upstream)  # no NaN, np.matrix or all zeros (would compare nothing)
         if upstream.shape != shape or upstream.dtype != dtype:
             raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
                              f"(the output's), got {upstream.shape} {upstream.dtype}")
