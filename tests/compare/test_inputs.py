@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import scratch
-from compare import check_layer, check_model, gradcheck
+from compare import check_layer, check_model, check_pair, gradcheck
 from compare.inputs import validate_input
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -362,3 +362,45 @@ def test_integer_x_is_refused_even_with_the_tolerances_the_old_message_asked_for
                                                  "got int64"):
         check_layer(LectureLinear(W0.copy()), matmul, np.ones((4, 2), dtype=np.int64),
                     rtol=1e-5, atol=1e-8, grad_rtol=1e-5, grad_atol=1e-8)
+
+
+# -- check_pair (CS231n style) ------------------------------------------------------------
+
+def affine_forward(x, w, b):
+    return x @ w + b, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def affine_backward_dw_sign(dout, cache):  # the planted bug
+    dx, dw, db = affine_backward(dout, cache)
+    return dx, -dw, db
+
+
+def affine_torch(x, w, b):
+    return x @ w + b
+
+
+B0 = np.random.default_rng(6).normal(size=3)
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: X0[:0], scratch.EmptyBatchError, r"check_pair: x is an empty batch"),
+    (lambda: np.where(X0 > 1, np.nan, X0), scratch.NonFiniteError, r"check_pair: x holds"),
+    (lambda: X0.astype(np.float16), scratch.DTypeError, "check_pair: x must be float32"),
+    (lambda: np.ma.masked_array(X0), scratch.DTypeError, "check_pair: x must be a plain"),
+], ids=["empty", "nan", "float16", "masked"])
+def test_check_pair_refuses_bad_arrays_naming_the_argument(make, exc, match):
+    with pytest.raises(exc, match=match):
+        check_pair(affine_forward, affine_backward_dw_sign, make(), W0, B0, reference=affine_torch)
+
+
+@pytest.mark.parametrize("name", sorted(variants(X0)))
+def test_check_pair_judges_strided_and_read_only_arrays(name):
+    x = variants(X0)[name]
+    assert check_pair(affine_forward, affine_backward, x, W0, B0, reference=affine_torch).ok
+    assert not check_pair(affine_forward, affine_backward_dw_sign, x, W0, B0,
+                          reference=affine_torch).ok
