@@ -18,10 +18,11 @@ import torch_ref
 
 from .diff import compare_arrays, error_diff
 from .inputs import validate_input
-from .layer_check import _upstream, poison_notes, second_run_notes
 from .probes import input_change_entry
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes, second_run_notes
 from .tolerances import FINITE_DIFFERENCE, GRADIENT, Tolerance, tolerance_for
+from .upstream import upstream_array
 
 
 class UsageTypeError(TypeError):
@@ -179,7 +180,7 @@ def call_reference(who: str, reference, spec: ArgSpec, upstream, judge: Judge,
         judge.g = np.asarray(1.0)
         out.backward()
     else:
-        judge.g = _upstream(upstream, tuple(out.shape), spec.dtype, judge.seed)
+        judge.g = upstream_array(upstream, tuple(out.shape), spec.dtype, judge.seed)
         out.backward(torch_ref.as_tensor_safe(judge.g).to(out.dtype))
     return out.detach(), [targs[i].grad for i in spec.float_pos]
 

@@ -19,8 +19,8 @@ from torch_ref import as_tensor_safe
 
 from .access import describe_layer, param_access
 from .conventions import Driver, adds_once, same_grads
-from .diff import NAN_ONE, compare_arrays, error_diff
-from .inputs import reference_params, validate_input, validate_upstream
+from .diff import compare_arrays, error_diff
+from .inputs import reference_params, validate_input
 from .probes import (
     KINK_NOTE,
     decoy_input,
@@ -30,7 +30,9 @@ from .probes import (
     with_probe,
 )
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes, second_run_notes
 from .tolerances import GRADIENT, tolerance_for
+from .upstream import upstream_array
 
 
 def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=None,
@@ -124,7 +126,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     x_t = as_tensor_safe(x).requires_grad_(True)
     p_t = reference_params(access.params(), f"check_layer({desc})", x.dtype)
     out_t = _call_reference(reference, x_t, p_t, desc)
-    g = _upstream(upstream, tuple(out_t.shape), x.dtype, seed)
+    g = upstream_array(upstream, tuple(out_t.shape), x.dtype, seed)
     out_t.backward(as_tensor_safe(g))
 
     report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
@@ -274,30 +276,6 @@ class _Run:
         return [msg]
 
 
-def second_run_notes(entries, first: dict, tol) -> list[str]:
-    """Say so when a failing gradient had matched after the first backward call."""
-    notes = []
-    for e in entries:
-        if e.ok or e.kind not in (PARAM_GRAD, INPUT_GRAD):
-            continue
-        key = e.param if e.kind == PARAM_GRAD else f"<input {e.layer}>"
-        if key in first and compare_arrays(first[key], e.expected, rtol=tol.rtol,
-                                           atol=tol.atol).ok:
-            notes.append(f"{e.label} matched after the first backward call but not after the "
-                         "second (same upstream): backward accumulates into its gradients or "
-                         "changes state in place; it should overwrite")
-    return notes
-
-
-def poison_notes(entries) -> list[str]:
-    """Explain a NaN left in a gradient buffer that was NaN-filled before backward."""
-    return [f"{e.name}: its buffer was filled with NaN before backward and NaN is left: "
-            "backward adds into the gradient (+=) or never writes it; it should overwrite"
-            for e in entries
-            if e.kind == PARAM_GRAD and e.status == NAN_ONE
-            and bool(np.isnan(e.actual).any()) and not bool(np.isnan(e.expected).any())]
-
-
 def _not_an_array(a) -> bool:
     return not isinstance(a, np.ndarray | np.generic | float | int | torch.Tensor)
 
@@ -315,29 +293,6 @@ def _not_array_diff(value, during: str, what: str, expected):
 
 def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
-
-
-UPSTREAM_STREAM = 0x75705354  # "upST": keeps the upstream draw apart from users' seeds
-
-
-class UpstreamError(ValueError):
-    """The upstream gradient the caller gave does not fit the output (bad input, not a bug)."""
-
-
-def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
-    if isinstance(upstream, np.ndarray):
-        validate_upstream(upstream)  # no NaN, np.matrix or all zeros (would compare nothing)
-        if upstream.shape != shape or upstream.dtype != dtype:
-            raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
-                             f"(the output's), got {upstream.shape} {upstream.dtype}")
-        return upstream
-    if upstream == "ones":
-        return np.ones(shape, dtype)
-    if upstream == "random":
-        # A stream of its own: with default_rng(seed) a user who drew x from the same
-        # seed would get upstream == x, and x.T @ g symmetric hides a transposed dW.
-        return np.random.default_rng([seed, UPSTREAM_STREAM]).standard_normal(shape).astype(dtype)
-    raise UpstreamError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
 
 
 def _call_reference(reference, x_t, p_t: dict, desc: str):

@@ -23,11 +23,12 @@ from scratch.errors import DTypeError
 from . import probes
 from .diff import compare_many, error_diff
 from .inputs import validate_input, validate_params, validate_targets
-from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes, second_run_notes
 from .tolerances import GRADIENT, TOLERANCES, as_numpy_dtype, tolerance_for
+from .upstream import UpstreamError, upstream_array
 
 NET_LOSS_DESC = "summed BCE of Net.backward"
 
@@ -294,7 +295,7 @@ def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
                     rec.poison()
                 if loss is None:
                     if run == 0:
-                        rec.top_grad = _upstream(upstream, pred.shape, pred.dtype, seed)
+                        rec.top_grad = upstream_array(upstream, pred.shape, pred.dtype, seed)
                     top = rec.top_grad
                 else:
                     if run == 0:

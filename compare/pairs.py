@@ -30,9 +30,9 @@ from .arg_check import (
     run_user,
 )
 from .diff import compare_arrays
-from .layer_check import _upstream
 from .numgrad import FD_STEP, central_differences
 from .report import FORWARD, INPUT_GRAD, LOSS, Entry
+from .upstream import upstream_array
 
 
 def check_pair(forward, backward, *args, reference=None, seed=None, upstream="random",
@@ -87,7 +87,7 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
         entries.append(Entry("output", FORWARD, 0, spec.desc, compare_arrays(
             np.array(out, copy=True), out_t, rtol=judge.fwd.rtol, atol=judge.fwd.atol)))
     else:
-        judge.g = _upstream(upstream, np.shape(out), _dtype_of(out, spec), judge.seed)
+        judge.g = upstream_array(upstream, np.shape(out), _dtype_of(out, spec), judge.seed)
         grads_t = central_differences(
             lambda *a: _split(spec, forward(*a), "(out, cache)")[0], args, spec.float_pos,
             judge.g, eps)

@@ -22,12 +22,13 @@ import torch_ref
 from torch_ref import reference_for
 
 from .access import describe_layer, param_access
-from .conventions import Driver, _is_scratch
+from .conventions import Driver, is_scratch_layer
 from .diff import compare_arrays, error_diff
-from .layer_check import _upstream, poison_notes
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes
 from .tolerances import FORWARD as FWD_ROW
 from .tolerances import GRADIENT, tolerance_for
+from .upstream import upstream_array
 
 
 def _is_layer(obj) -> bool:
@@ -39,7 +40,7 @@ def user_layers(model) -> list | None:
 
     A layer whose class has a registered reference counts as a one-layer model.
     """
-    if _is_scratch(model):
+    if is_scratch_layer(model):
         return None
     if reference_for(model) is not None:
         return [model]
@@ -63,7 +64,7 @@ def named_sublayers(model) -> list[tuple[str, object]] | None:
     (``"0."``); layers held in their own attributes (``self.fc1``) by that name
     (``"fc1."``). None for scratch objects and for a model with no sub-layers.
     """
-    if _is_scratch(model):
+    if is_scratch_layer(model):
         return None
     listed = user_layers(model)
     if listed is not None and listed != [model]:
@@ -151,7 +152,7 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
         outputs.append(h)
         p_ts.append(p_t)
     if loss is None:
-        g = _upstream(upstream, tuple(h.shape), x.dtype, seed)
+        g = upstream_array(upstream, tuple(h.shape), x.dtype, seed)
         h.backward(torch_ref.as_tensor_safe(g).to(h.dtype))
         return outputs, inputs, p_ts, g, None
     h.retain_grad()
@@ -162,7 +163,7 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
 
 def is_user_model(model) -> bool:
     """Whether ``check_model`` should treat ``model`` as a user's own (not scratch) model."""
-    return not _is_scratch(model) and callable(getattr(model, "forward", None))
+    return not is_scratch_layer(model) and callable(getattr(model, "forward", None))
 
 
 def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, rtol=None, atol=None,

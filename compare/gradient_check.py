@@ -19,11 +19,11 @@ from scratch.errors import ArgumentError
 from .access import describe_layer, param_access
 from .diff import compare_many
 from .inputs import validate_input
-from .layer_check import _upstream
 from .plan import layers_of
 from .recording import Recording
 from .report import INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import FD_EPS, FINITE_DIFFERENCE, as_numpy_dtype, tolerance_for
+from .upstream import upstream_array
 from .user_model import named_sublayers
 
 
@@ -135,7 +135,7 @@ def _objective(model, kind, x, y, loss, upstream, seed):
         if y is not None:
             raise ValueError("gradcheck: y was given without a loss")
         out = model.forward(x)
-        g = _upstream(upstream, out.shape, out.dtype, seed)
+        g = upstream_array(upstream, out.shape, out.dtype, seed)
 
         def scalar(backprop=False):
             value = float(np.sum(g * model.forward(x), dtype=np.float64))
