@@ -1,0 +1,53 @@
+"""Forwards that leave torch's NumPy API, each in a way students really write."""
+# ruff: noqa: NPY002 (written as its authors write it)
+
+import numpy as np
+from scipy.special import expit
+
+
+def vectorized_step_forward(x):
+    # np.vectorize around a Python function: torch._numpy has no vectorize
+    out = np.vectorize(lambda v: v if v > 0 else 0.01 * v)(x)
+    return out, x
+
+
+def scipy_sigmoid_forward(x, w):
+    # scipy's expit is real NumPy underneath: the torch array leaves the graph
+    out = expit(x @ w)
+    return out, (x, w)
+
+
+def rows_forward(x, w):
+    # rebuilds the batch from a Python list of rows
+    out = np.asarray([row @ w for row in x.tolist()])
+    return out, (x, w)
+
+
+def dropout_forward(x):
+    mask = np.random.rand(*x.shape) < 0.5
+    return x * mask, mask
+
+
+def local_import_forward(x):
+    import numpy
+    return numpy.tanh(x), x
+
+
+def float_loss(x, y):
+    # a loss made a Python float with float(): the value is right, the graph is gone
+    loss = float(np.sum((x - y) ** 2)) / x.shape[0]
+    dx = 2 * (x - y) / x.shape[0]
+    return loss, dx
+
+
+class ExplodingDense:
+    """A class layer whose forward raises half-way, after caching things."""
+
+    def __init__(self, W):
+        self.W = W
+        self.params = {"W": W}
+
+    def forward(self, x):
+        self.x = x
+        self.z = np.dot(x, self.W)
+        raise RuntimeError("forward exploded on purpose")
