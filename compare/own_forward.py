@@ -24,35 +24,24 @@ is feature-detected on every call, never assumed.
 from __future__ import annotations
 
 import inspect
-import os
-import traceback
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
-from torch.overrides import TorchFunctionMode
 
+from .own_forward_run import (
+    OwnForwardUnavailable,
+    convert_value,
+    differentiate,
+    load_torch_numpy,
+    output_tensor,
+    run_forward,
+    to_torch,
+)
 from .own_forward_state import LayerState, convert_other_arrays, find_holders
-from .own_forward_swap import SWAP_LOCK, UnsupportedNumpyName, is_user_file, swapped_numpy
+from .own_forward_swap import SWAP_LOCK
 
 __all__ = ["OwnForwardResult", "OwnForwardUnavailable", "own_forward_gradients",
            "own_forward_layer_gradients", "load_torch_numpy"]
-
-
-class OwnForwardUnavailable(RuntimeError):
-    """The user's forward could not run on torch's NumPy API; ``reason`` says which call stopped it.
-
-    Attributes
-    ----------
-    reason : str
-        E.g. ``"numpy.vectorize is not in torch's NumPy-compatible API (layers.py:12
-        in forward)"`` or ``"output does not depend on w through the array API"``.
-    """
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -82,139 +71,6 @@ class OwnForwardResult:
     name: str
     dtype: np.dtype
     input_grad: np.ndarray | None = field(default=None)
-
-
-def load_torch_numpy():
-    """``torch._numpy``, or :class:`OwnForwardUnavailable` saying this torch lacks it."""
-    try:
-        import torch._numpy as tnp
-    except Exception as exc:  # absent, or broken on this build: either way unusable
-        raise OwnForwardUnavailable(
-            f"torch {torch.__version__} has no usable torch._numpy ({exc})") from exc
-    needed = ("ndarray", "asarray", "zeros", "pad", "sum")
-    lacking = [name for name in needed if not hasattr(tnp, name)]
-    if lacking:
-        raise OwnForwardUnavailable(
-            f"torch {torch.__version__}'s torch._numpy lacks {', '.join(lacking)}")
-    return tnp
-
-
-# Tensor methods that hand a value out of torch's graph, as the user would write them.
-_GRAPH_EXITS = {"tolist": ".tolist()", "item": ".item()", "numpy": ".numpy()",
-                "__float__": "float()", "__int__": "int()", "__array__": "np.asarray()"}
-
-
-class _GraphExits(TorchFunctionMode):
-    """Records where the forward turned a graph-carrying array into plain numbers."""
-
-    def __init__(self):
-        super().__init__()
-        self.exits: list[str] = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        call = _GRAPH_EXITS.get(getattr(func, "__name__", ""))
-        if call and len(self.exits) < 3 and args and getattr(args[0], "requires_grad", False):
-            where = _user_location(traceback.extract_stack())
-            self.exits.append(f"{call} at {where}" if where else call)
-        return func(*args, **(kwargs or {}))
-
-
-def _user_location(frames) -> str:
-    """``file.py:LINE in func`` of the innermost user frame among ``frames``."""
-    for frame in reversed(frames):
-        if is_user_file(frame.filename) and frame.filename != __file__:
-            return f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}"
-    return ""
-
-
-def _to_torch(tnp, array: np.ndarray, dtype, grad: bool):
-    """(leaf tensor or None, torch array for the forward); a copy, never the caller's memory."""
-    tensor = torch.from_numpy(np.array(array, copy=True))
-    if dtype is not None and np.issubdtype(array.dtype, np.floating):
-        tensor = tensor.to(torch.from_numpy(np.zeros(0, dtype)).dtype)
-    if not grad:
-        return None, tnp.ndarray(tensor)
-    leaf = tensor.requires_grad_(True)
-    # a non-leaf copy, so a forward updating its input in place (x += b) still runs
-    return leaf, tnp.ndarray(leaf.clone())
-
-
-def _convert_value(tnp, value, dtype, depth: int = 0):
-    """A non-differentiated argument, as the forward should see it under torch."""
-    if isinstance(value, np.ndarray):
-        return _to_torch(tnp, value, dtype, grad=False)[1]
-    if isinstance(value, np.generic):
-        return value.item()
-    if depth < 3 and isinstance(value, dict):  # a copy: the oracle must not update bn_param
-        return {k: _convert_value(tnp, v, dtype, depth + 1) for k, v in value.items()}
-    if depth < 3 and isinstance(value, list | tuple):
-        return type(value)(_convert_value(tnp, v, dtype, depth + 1) for v in value)
-    return value
-
-
-def _run_forward(tnp, roots, call):
-    """``call()`` with NumPy swapped in the code reachable from ``roots``; (result, exits)."""
-    with warnings.catch_warnings():
-        # torch warns on each float() of a graph array; _GraphExits reports those itself
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            with swapped_numpy(roots, tnp), _GraphExits() as exits:
-                return call(), exits.exits
-        except UnsupportedNumpyName as exc:
-            raise OwnForwardUnavailable(f"{exc}{_where(exc)}") from exc
-        except Exception as exc:
-            raise OwnForwardUnavailable(f"{type(exc).__name__}: {exc}{_where(exc)}") from exc
-
-
-def _where(exc: BaseException) -> str:
-    """`` (file.py:LINE in func: the line's code)`` of the user line the exception came through."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = _user_location(frames)
-    if not where:
-        return ""
-    line = next((f.line for f in reversed(frames)
-                 if is_user_file(f.filename) and f.filename != __file__), "")
-    return f" ({where}: {line})" if line else f" ({where})"
-
-
-def _output(tnp, result, exits: list[str]):
-    if isinstance(result, tuple) and result:
-        result = result[0]  # (out, cache) or (loss, dx)
-    if isinstance(result, tnp.ndarray):
-        return result.tensor
-    raise OwnForwardUnavailable(
-        f"the forward returned {type(result).__name__}, not an array built through the "
-        f"array API{_exits_note(exits)}")
-
-
-def _exits_note(exits: list[str]) -> str:
-    return f" (it left torch's graph: {'; '.join(exits)})" if exits else ""
-
-
-def _differentiate(out: torch.Tensor, leaves: dict, labels: dict, upstream, exits):
-    """(out as NumPy, {key: gradient as NumPy}) for d(sum(out * upstream))/d(leaf)."""
-    out_np = out.detach().numpy().copy()
-    up = np.ones_like(out_np) if upstream is None else np.asarray(upstream)
-    if up.shape != out_np.shape:
-        raise ValueError(f"upstream: expected shape {out_np.shape} (the forward's output), "
-                         f"got {up.shape}")
-    if not out.requires_grad:
-        raise OwnForwardUnavailable(
-            f"output does not depend on {', '.join(labels.values())} through the array API"
-            f"{_exits_note(exits)}")
-    try:
-        grads = torch.autograd.grad(out, list(leaves.values()),
-                                    grad_outputs=torch.as_tensor(up, dtype=out.dtype),
-                                    allow_unused=True)
-    except RuntimeError as exc:
-        raise OwnForwardUnavailable(f"torch autograd failed: {exc}") from exc
-    unused = [labels[k] for k, g in zip(leaves, grads, strict=True) if g is None]
-    if unused:
-        raise OwnForwardUnavailable(
-            f"output does not depend on {', '.join(unused)} through the array API"
-            f"{_exits_note(exits)}")
-    return out_np, {k: g.numpy() for k, g in zip(leaves, grads, strict=True)}
-
 
 def _arg_labels(forward, positions) -> dict:
     try:
@@ -283,13 +139,13 @@ def own_forward_gradients(forward, args, positions, upstream=None, *,
         leaves, call_args = {}, []
         for i, value in enumerate(args):
             if i in positions:
-                leaves[i], array = _to_torch(tnp, value, dtype, grad=True)
+                leaves[i], array = to_torch(tnp, value, dtype, grad=True)
                 call_args.append(array)
             else:
-                call_args.append(_convert_value(tnp, value, dtype))
-        result, exits = _run_forward(tnp, [forward], lambda: forward(*call_args))
-        out = _output(tnp, result, exits)
-    out_np, grads = _differentiate(out, leaves, labels, upstream, exits)
+                call_args.append(convert_value(tnp, value, dtype))
+        result, exits = run_forward(tnp, [forward], lambda: forward(*call_args))
+        out = output_tensor(tnp, result, exits)
+    out_np, grads = differentiate(out, leaves, labels, upstream, exits)
     name = getattr(forward, "__qualname__", type(forward).__qualname__)
     return OwnForwardResult(out_np, grads, f"autograd of {name}'s own forward",
                             _ran_dtype(leaves))
@@ -352,14 +208,14 @@ def own_forward_layer_gradients(layer, x, param_arrays, upstream=None, *,
         state = LayerState(layer)
         try:
             leaves, labels, roots = _swap_params(tnp, layer, state, param_arrays, dtype)
-            x_leaf, x_arr = _to_torch(tnp, x, dtype, grad=np.issubdtype(x.dtype, np.floating))
+            x_leaf, x_arr = to_torch(tnp, x, dtype, grad=np.issubdtype(x.dtype, np.floating))
             if x_leaf is not None:
                 leaves[_INPUT], labels[_INPUT] = x_leaf, "x"
-            result, exits = _run_forward(tnp, roots, lambda: layer.forward(x_arr))
-            out = _output(tnp, result, exits)
+            result, exits = run_forward(tnp, roots, lambda: layer.forward(x_arr))
+            out = output_tensor(tnp, result, exits)
         finally:
             state.restore()
-    out_np, grads = _differentiate(out, leaves, labels, upstream, exits)
+    out_np, grads = differentiate(out, leaves, labels, upstream, exits)
     input_grad = grads.pop(_INPUT, None)
     return OwnForwardResult(out_np, grads,
                             f"autograd of {type(layer).__qualname__}'s own forward",
@@ -377,10 +233,10 @@ def _swap_params(tnp, layer, state: LayerState, param_arrays: dict, dtype):
             raise OwnForwardUnavailable(
                 f"parameter {name!r} is not held by {type(layer).__name__} itself (looked in "
                 "its attributes and one level into its dict/list attributes, by identity)")
-        leaves[name], swapped = _to_torch(tnp, array, dtype, grad=True)
+        leaves[name], swapped = to_torch(tnp, array, dtype, grad=True)
         labels[name] = name
         for container, key in holders:
             container[key] = swapped
     convert_other_arrays(containers, {id(a) for a in param_arrays.values()},
-                         lambda a: _to_torch(tnp, a, dtype, grad=False)[1])
+                         lambda a: to_torch(tnp, a, dtype, grad=False)[1])
     return leaves, labels, roots
