@@ -108,8 +108,10 @@ def own_forward_gradients(forward, args, positions, upstream=None, *,
         without gradient, in copies: the caller's objects are never changed.
     positions : sequence of int
         Which ``args`` to differentiate; each a floating-point np.ndarray.
-    upstream : np.ndarray shaped like the output, optional
-        dL/d(out); None means ones (1 for a scalar loss).
+    upstream : np.ndarray shaped like the output, callable, optional
+        dL/d(out); None means ones (1 for a scalar loss); a callable
+        ``upstream(shape, dtype) -> np.ndarray`` is called with the output's
+        shape and dtype once the forward has run.
     dtype : np.dtype, optional
         Run the differentiated (and other floating) arrays in this dtype, e.g.
         ``np.float64`` for a float32 layer; default each array's own dtype.
@@ -179,8 +181,8 @@ def own_forward_layer_gradients(layer, x, param_arrays, upstream=None, *,
         The input; differentiated when floating-point.
     param_arrays : dict of str to np.ndarray
         The layer's parameter arrays themselves (not copies), by name.
-    upstream : np.ndarray shaped like the output, optional
-        dL/d(out); None means ones.
+    upstream : np.ndarray shaped like the output, callable, optional
+        As for :func:`own_forward_gradients`.
     dtype : np.dtype, optional
         Run ``x``, the parameters and the layer's other float arrays in this dtype.
 

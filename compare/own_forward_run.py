@@ -143,6 +143,8 @@ def _exits_note(exits: list[str]) -> str:
 def differentiate(out: torch.Tensor, leaves: dict, labels: dict, upstream, exits):
     """(out as NumPy, {key: gradient as NumPy}) for d(sum(out * upstream))/d(leaf)."""
     out_np = out.detach().numpy().copy()
+    if callable(upstream):  # drawn once the output's shape is known
+        upstream = upstream(out_np.shape, out_np.dtype)
     up = np.ones_like(out_np) if upstream is None else np.asarray(upstream)
     if up.shape != out_np.shape:
         raise ValueError(f"upstream: expected shape {out_np.shape} (the forward's output), "

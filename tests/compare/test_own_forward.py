@@ -353,3 +353,18 @@ def test_concurrent_calls_are_serialised_and_both_right():
     assert not errors and len(results) == 10
     for result in results:
         np.testing.assert_allclose(result.grads[1], expected[1], **ROUNDING)
+
+
+def test_a_callable_upstream_is_drawn_for_the_outputs_shape_and_dtype():
+    rng = _rng()
+    x, w, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+    seen = []
+    g = rng.normal(size=(3, 2))
+
+    def draw(shape, dtype):
+        seen.append((shape, dtype))
+        return g
+
+    result = own_forward_gradients(cs231n_layers.affine_forward, (x, w, b), (1,), draw)
+    assert seen == [((3, 2), np.float64)]
+    np.testing.assert_allclose(result.grads[1], x.T @ g, **ROUNDING)
