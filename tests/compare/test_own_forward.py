@@ -25,7 +25,9 @@ from compare.own_forward import (
     own_forward_gradients,
     own_forward_layer_gradients,
 )
+from compare.own_forward_swap import is_user_file
 from tests.compare.own_forward_layers import (
+    aliases,
     beyond_the_api,
     book_dense,
     cs231n_layer_utils,
@@ -36,7 +38,7 @@ from tests.compare.own_forward_layers import (
     numpyml_style,
 )
 
-USER_MODULES = (beyond_the_api, book_dense, cs231n_layer_utils, cs231n_layers, dict_dense,
+USER_MODULES = (aliases, beyond_the_api, book_dense, cs231n_layer_utils, cs231n_layers, dict_dense,
                 lecture_dense, numpyml_activations, numpyml_style)
 ROUNDING = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -55,7 +57,7 @@ def numpy_is_restored():
         assert after[name].keys() == names.keys(), name
         changed = [k for k, v in names.items() if after[name][k] is not v]
         assert not changed, f"{name}: {changed} not restored"
-    assert cs231n_layers.np is np and book_dense.numpy is np
+    assert cs231n_layers.np is np and book_dense.numpy is np and aliases.la is np.linalg
     assert dict_dense.dot is np.dot and dict_dense.default_rng is np.random.default_rng
 
 
@@ -102,6 +104,18 @@ PAIR_CASES = {
                                lambda r: (r.normal(size=(2, 3, 6, 6)),),
                                ({"pool_height": 2, "pool_width": 2, "stride": 2},),
                                lambda x: F.max_pool2d(x, 2, 2)),
+    "numpy as N, numpy.linalg as la": (aliases.unit_rows_forward,
+                                       lambda r: (r.normal(size=(4, 3)),), (),
+                                       lambda x: torch.tanh(x / x.norm(dim=1, keepdim=True))),
+    "a layers module used as a module": (
+        aliases.two_layer_forward,
+        lambda r: (r.normal(size=(4, 3)), r.normal(size=(3, 5)), r.normal(size=5),
+                   r.normal(size=(5, 2)), r.normal(size=2)), (),
+        lambda x, w1, b1, w2, b2: torch.relu(x @ w1 + b1) @ w2 + b2),
+    "a factory's forward, NumPy via its closure": (
+        aliases.make_forward(aliases.softsign),
+        lambda r: (r.normal(size=(4, 3)), r.normal(size=(3, 2))), (),
+        lambda x, w: F.softsign(x @ w)),
     "batchnorm_forward (train)": (cs231n_layers.batchnorm_forward,
                                   lambda r: (r.normal(size=(8, 5)) * 3 + 1,
                                              r.normal(size=5), r.normal(size=5)),
@@ -127,6 +141,7 @@ def test_pair_gradients_equal_an_independent_torch_reference(case):
         assert result.grads[i].shape == arrays[i].shape
         np.testing.assert_allclose(result.grads[i], expected[i], **ROUNDING, err_msg=f"arg {i}")
     assert result.name == f"autograd of {forward.__qualname__}'s own forward"
+    assert cs231n_layers.np is np and aliases.N is np  # restored (the fixture checks all)
     assert result.dtype == np.float64
 
 
@@ -368,3 +383,12 @@ def test_a_callable_upstream_is_drawn_for_the_outputs_shape_and_dtype():
     result = own_forward_gradients(cs231n_layers.affine_forward, (x, w, b), (1,), draw)
     assert seen == [((3, 2), np.float64)]
     np.testing.assert_allclose(result.grads[1], x.T @ g, **ROUNDING)
+
+
+def test_only_user_code_is_patchable():
+    assert is_user_file(cs231n_layers.__file__) and is_user_file(__file__)
+    assert is_user_file("<string>") and not is_user_file("<frozen importlib._bootstrap>")
+    assert not is_user_file(np.__file__) and not is_user_file(torch.__file__)
+    assert not is_user_file(sys.modules["compare.own_forward"].__file__)
+    import scipy.special
+    assert not is_user_file(scipy.special.__file__)
