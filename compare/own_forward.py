@@ -38,7 +38,7 @@ from .own_forward_run import (
     to_torch,
 )
 from .own_forward_state import LayerState, convert_other_arrays, find_holders
-from .own_forward_swap import SWAP_LOCK
+from .own_forward_swap import SWAP_LOCK, is_user_file
 
 __all__ = ["OwnForwardResult", "OwnForwardUnavailable", "own_forward_gradients",
            "own_forward_layer_gradients", "load_torch_numpy"]
@@ -86,6 +86,15 @@ def _check_differentiable(label: str, array) -> None:
         kind = array.dtype if isinstance(array, np.ndarray) else type(array).__name__
         raise ValueError(f"{label}: expected a floating-point np.ndarray to differentiate, "
                          f"got {kind}")
+
+
+def _require_user_code(fn, what: str) -> None:
+    """Installed libraries are never patched: say so, rather than fail on their first NumPy call."""
+    code = getattr(inspect.unwrap(getattr(fn, "__func__", fn)), "__code__", None)
+    if code is not None and not is_user_file(code.co_filename):
+        raise OwnForwardUnavailable(
+            f"{what} is installed library code ({code.co_filename}); twinnet swaps NumPy only "
+            "in your own modules, never inside installed packages")
 
 
 def _ran_dtype(leaves: dict) -> np.dtype:
@@ -137,6 +146,7 @@ def own_forward_gradients(forward, args, positions, upstream=None, *,
             raise ValueError(f"positions: {i} is out of range for {len(args)} arguments")
         _check_differentiable(labels[i], args[i])
     tnp = load_torch_numpy()
+    _require_user_code(forward, getattr(forward, "__qualname__", "the forward"))
     with SWAP_LOCK:
         leaves, call_args = {}, []
         for i, value in enumerate(args):
@@ -203,6 +213,7 @@ def own_forward_layer_gradients(layer, x, param_arrays, upstream=None, *,
     if not isinstance(x, np.ndarray):
         raise ValueError(f"x: expected an np.ndarray, got {type(x).__name__}")
     tnp = load_torch_numpy()
+    _require_user_code(layer.forward, f"{type(layer).__qualname__}.forward")
     if not hasattr(layer, "__dict__"):
         raise OwnForwardUnavailable(f"{type(layer).__name__} keeps no __dict__ to swap "
                                     "its parameters in")

@@ -392,3 +392,10 @@ def test_only_user_code_is_patchable():
     assert not is_user_file(sys.modules["compare.own_forward"].__file__)
     import scipy.special
     assert not is_user_file(scipy.special.__file__)
+
+
+def test_an_installed_librarys_forward_is_never_patched():
+    import sklearn.neural_network._base as installed  # a NumPy forward in site-packages
+    with pytest.raises(OwnForwardUnavailable, match="installed library code .*site-packages"):
+        own_forward_gradients(installed.inplace_tanh, (np.ones((2, 2)),), (0,))
+    assert installed.np is np
