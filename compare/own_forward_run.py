@@ -126,7 +126,8 @@ def _where(exc: BaseException) -> str:
     return f" ({where}: {line})" if line else f" ({where})"
 
 
-def output_tensor(tnp, result, exits: list[str]):
+def output_tensor(tnp, result, exits: list[str]) -> torch.Tensor:
+    """The torch tensor under the forward's output (element 0 of a tuple), or unavailable."""
     if isinstance(result, tuple) and result:
         result = result[0]  # (out, cache) or (loss, dx)
     if isinstance(result, tnp.ndarray):

@@ -277,6 +277,10 @@ UNAVAILABLE = {
     "np.random dropout mask": (beyond_the_api.dropout_forward, 1, "numpy.random"),
     "import numpy inside the forward": (beyond_the_api.local_import_forward, 1,
                                         "`import numpy` inside local_import_forward"),
+    "an in-place update autograd refuses": (beyond_the_api.scaled_tanh_forward, 2,
+                                            "torch autograd failed: one of the variables "
+                                            "needed for gradient computation has been "
+                                            "modified by an inplace operation"),
 }
 
 

@@ -33,6 +33,13 @@ def local_import_forward(x):
     return numpy.tanh(x), x
 
 
+def scaled_tanh_forward(x, w):
+    # scales tanh's output in place; torch's tanh backward needs that output unchanged
+    out = np.tanh(x @ w)
+    out *= 1.7159
+    return out, (x, w, out)
+
+
 def float_loss(x, y):
     # a loss made a Python float with float(): the value is right, the graph is gone
     loss = float(np.sum((x - y) ** 2)) / x.shape[0]
