@@ -31,6 +31,7 @@ from .arg_check import (
 )
 from .diff import compare_arrays
 from .layer_check import _upstream
+from .no_reference import pair_oracle
 from .numgrad import FD_STEP, central_differences
 from .report import FORWARD, INPUT_GRAD, LOSS, Entry
 
@@ -73,7 +74,12 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
     """
     __tracebackhide__ = True
     spec = ArgSpec.of("check_pair", forward, args)
-    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol)
+    oracle = None
+    if reference is None:  # before the user's own run: it may change its arguments in place
+        oracle = pair_oracle(forward, args, spec.float_pos, _drawer(upstream, seed),
+                             lambda r: _split(spec, r, "(out, cache)")[0], eps)
+    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol, oracle)
+    note = oracle_note(reference, eps, spec.fname, oracle)
     out_t = grads_t = None
     if reference is not None:  # torch first: its results are final before user code runs
         out_t, grads_t = call_reference("check_pair", reference, spec, upstream, judge)
@@ -81,11 +87,14 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
     result = run_user(lambda: _split(spec, forward(*args), "(out, cache)"), "forward",
                       entries, out_t, spec.desc, FORWARD, "output")
     if result is None:
-        return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname))
+        return finish_report(spec, judge, entries, note)
     out, cache = result
     if out_t is not None:
         entries.append(Entry("output", FORWARD, 0, spec.desc, compare_arrays(
             np.array(out, copy=True), out_t, rtol=judge.fwd.rtol, atol=judge.fwd.atol)))
+    elif oracle is not None:
+        _dtype_of(out, spec)
+        judge.g, grads_t = oracle.upstream, [oracle.grads[i] for i in spec.float_pos]
     else:
         judge.g = _upstream(upstream, np.shape(out), _dtype_of(out, spec), judge.seed)
         grads_t = central_differences(
@@ -106,7 +115,7 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
                      f"dL/d{spec.names[spec.float_pos[0]]}")
     if grads is not None:
         entries += arg_entries(spec, judge, grads, grads_t)
-    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname),
+    return finish_report(spec, judge, entries, note,
                          first=first if backward_twice and grads is not None else None,
                          actual_name=bname)
 
@@ -139,10 +148,16 @@ def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
     """
     __tracebackhide__ = True
     spec = ArgSpec.of("check_loss_fn", fn, args, first_only=True)
-    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol)
+    oracle = None
+    if reference is None:
+        oracle = pair_oracle(fn, args, spec.float_pos, lambda shape, dtype: np.ones(shape, dtype),
+                             lambda r: _split(spec, r, "(loss, dx)")[0], eps)
+    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol, oracle)
     if reference is not None:
         out_t, grads_t = call_reference("check_loss_fn", reference, spec, 1.0, judge,
                                         scalar=True)
+    elif oracle is not None:
+        out_t, grads_t = None, [oracle.grads[0]]
     else:
         out_t = None
         grads_t = central_differences(lambda *a: _split(spec, fn(*a), "(loss, dx)")[0],
@@ -159,7 +174,13 @@ def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
         entries += input_change_entries(spec, before)
         entries += arg_entries(spec, judge, [dx], grads_t, is_loss=True)
     judge.g = np.asarray(1.0)
-    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname))
+    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname, oracle))
+
+
+def _drawer(upstream, seed):
+    """``(shape, dtype) -> dL/dout``: the upstream, drawn once the output's shape is known."""
+    seed = 0 if seed is None else int(seed)
+    return lambda shape, dtype: _upstream(upstream, tuple(shape), dtype, seed)
 
 
 def _split(spec, result, form: str):

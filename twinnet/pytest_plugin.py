@@ -110,8 +110,10 @@ class TwinnetFixture:
         layer : object
             The layer under test, with ``forward(x)`` and ``backward(grad_out)``.
         reference : callable, optional
-            ``reference(x, *params) -> torch.Tensor``, the same maths in torch;
-            None uses a scratch layer's own torch twin.
+            ``reference(x, *params) -> torch.Tensor``, the same maths in torch.
+            None: a scratch layer's own torch twin; any other layer is judged by
+            torch autograd of its own forward (finite differences when that
+            cannot run), see docs/no-reference.md.
         x : np.ndarray, shape (batch, in_features)
             The input to run both on.
         **options

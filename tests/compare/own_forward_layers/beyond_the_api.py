@@ -52,9 +52,63 @@ class ExplodingDense:
 
     def __init__(self, W):
         self.W = W
+        self.W_grad = np.zeros_like(W)
         self.params = {"W": W}
 
     def forward(self, x):
         self.x = x
         self.z = np.dot(x, self.W)
         raise RuntimeError("forward exploded on purpose")
+
+    def backward(self, grad_out):
+        self.W_grad = self.x.T @ grad_out
+        return grad_out @ self.W.T
+
+
+def _leaky(v):
+    return v if v > 0 else 0.1 * v
+
+
+class VectorizedLeakyDense:
+    """A correct layer whose forward uses np.vectorize (so only finite differences can judge it)."""
+
+    def __init__(self, W):
+        self.W = W
+        self.W_grad = np.zeros_like(W)
+
+    def forward(self, x):
+        self.x = x
+        self.z = x @ self.W
+        return np.vectorize(_leaky)(self.z)
+
+    def backward(self, grad_out):
+        dz = grad_out * np.where(self.z > 0, 1.0, 0.1)
+        self.W_grad = self.x.T @ dz
+        return dz @ self.W.T
+
+
+class VectorizedLeakyDenseNoSlope(VectorizedLeakyDense):
+    # forgets the 0.1 slope for negative inputs in W_grad
+    def backward(self, grad_out):
+        dx = super().backward(grad_out)
+        self.W_grad = self.x.T @ (grad_out * (self.z > 0))
+        return dx
+
+
+class RunningSumCell:
+    """A stateful layer: its forward adds the previous call's output (a toy recurrence)."""
+
+    def __init__(self, W):
+        self.W = W
+        self.W_grad = np.zeros_like(W)
+        self.h = np.zeros((1, W.shape[1]))
+
+    def forward(self, x):
+        self.x = x
+        self.h = np.tanh(x @ self.W) + self.h.mean(axis=0, keepdims=True)
+        return self.h
+
+    def backward(self, grad_out):
+        dz = grad_out * (1 - np.tanh(self.x @ self.W) ** 2)
+        self.W_grad = self.x.T @ dz
+        return dz @ self.W.T
