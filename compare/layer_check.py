@@ -45,8 +45,11 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         Parameters (torch tensors in the layer's own layout) are passed by
         keyword when the signature names them all (``lambda x, W, b: ...``),
         otherwise by position in the layer's order (dict order, or the order
-        of ``params``). None: use the layer's torch twin (scratch layers only;
-        same as :func:`compare.check_model` with a random upstream).
+        of ``params``). None: a scratch layer's torch twin, or a registered
+        reference (as :func:`compare.check_model` with a random upstream); any
+        other layer is judged by torch autograd of its own forward code, else
+        by float64 finite differences (the notes say which and why; see
+        :mod:`compare.no_reference`).
     x : np.ndarray, (batch, ...) float32 or float64
         The input; it fixes the dtype and the tolerances.
     params, grads : see :func:`compare.access.param_access`

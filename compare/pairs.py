@@ -9,8 +9,9 @@ loss w.r.t. the first argument (``softmax_loss(x, y)``).
 Integer and bool arrays (labels, word indices) and non-array arguments
 (``conv_param``, ``bn_param``, ints) are constants: passed unchanged to both
 sides, never differentiated. The oracle is ``reference`` (the same maths in
-torch, taking the same positional arguments) or, without one, central finite
-differences in float64 (:mod:`compare.numgrad`).
+torch, taking the same positional arguments) or, without one, torch autograd
+of the user's own forward code (:mod:`compare.no_reference`), falling back to
+central finite differences in float64 (:mod:`compare.numgrad`).
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
         arrays and anything else (constants).
     reference : callable ``reference(*args) -> torch.Tensor``, optional
         The forward in torch; float arrays arrive as tensors requiring grad, the
-        rest as given. None: central finite differences in float64 (the output
-        itself is then not judged).
+        rest as given. None: torch autograd of ``forward``'s own code, run on
+        torch's NumPy API, else central finite differences in float64 (the note
+        says which, and why; see :mod:`compare.no_reference`). The output itself
+        is then not judged.
     seed : int, optional
         Seed of the random upstream dL/dout (None means 0).
     upstream : "random", "ones" or np.ndarray shaped like ``out``
@@ -92,14 +95,8 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
     if out_t is not None:
         entries.append(Entry("output", FORWARD, 0, spec.desc, compare_arrays(
             np.array(out, copy=True), out_t, rtol=judge.fwd.rtol, atol=judge.fwd.atol)))
-    elif oracle is not None:
-        _dtype_of(out, spec)
-        judge.g, grads_t = oracle.upstream, [oracle.grads[i] for i in spec.float_pos]
     else:
-        judge.g = _upstream(upstream, np.shape(out), _dtype_of(out, spec), judge.seed)
-        grads_t = central_differences(
-            lambda *a: _split(spec, forward(*a), "(out, cache)")[0], args, spec.float_pos,
-            judge.g, eps)
+        grads_t = _no_reference_grads(spec, judge, oracle, out, forward, upstream, eps)
     entries += input_change_entries(spec, before)
     g, first = judge.g, {}
     bname = getattr(backward, "__name__", "backward")
@@ -120,6 +117,21 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
                          actual_name=bname)
 
 
+def _no_reference_grads(spec, judge, oracle, out, forward, upstream, eps) -> list:
+    """The expected gradients without a reference; sets ``judge.g``.
+
+    ``oracle`` is None only when the forward raised on the oracle's own call but
+    not on the judged one: finite differences then, as before the own-forward oracle.
+    """
+    dtype = _dtype_of(out, spec)
+    if oracle is not None:
+        judge.g = oracle.upstream
+        return [oracle.grads[i] for i in spec.float_pos]
+    judge.g = _upstream(upstream, np.shape(out), dtype, judge.seed)
+    return central_differences(lambda *a: _split(spec, forward(*a), "(out, cache)")[0],
+                               spec.args, spec.float_pos, judge.g, eps)
+
+
 def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
                   grad_rtol=None, grad_atol=None, eps: float = FD_STEP):
     """Check ``fn(*args) -> (loss, dx)``, dx the gradient w.r.t. the first argument.
@@ -132,8 +144,9 @@ def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
         What ``fn`` takes; the first must be a floating-point array.
     reference : callable ``reference(*args) -> scalar torch.Tensor``, optional
         The loss in torch (the first argument arrives as a tensor requiring
-        grad). None: central finite differences in float64 (the loss value
-        itself is then not judged).
+        grad). None: torch autograd of ``fn``'s own code, else central finite
+        differences in float64, as :func:`check_pair` (the loss value itself is
+        then not judged).
     seed : int, optional
         Recorded in the report (no randomness is drawn: the loss is the output).
     rtol, atol, grad_rtol, grad_atol : float, optional
