@@ -232,3 +232,12 @@ def test_a_stateful_layer_gets_the_stateful_verdict_not_a_wrong_formula():
 def test_the_pytest_fixture_needs_no_reference_either(twinnet):
     report = twinnet.check_layer(book_dense.Dense(3, 4), x=_rng().normal(size=(5, 3)))
     _own_forward_judged(report, "Dense")
+
+
+def test_the_fixture_checks_pairs_and_losses_with_no_reference(twinnet):
+    report = twinnet.check_pair(C.affine_forward, C.affine_backward, *PAIRS["affine"][2](_rng()))
+    _own_forward_judged(report, "affine_forward")
+    x, y = _rng().normal(size=(5, 4)), np.array([0, 3, 1, 3, 2])
+    _own_forward_judged(twinnet.check_loss_fn(C.softmax_loss, x, y), "softmax_loss")
+    with pytest.raises(pytest.fail.Exception, match="dL/dx"):
+        twinnet.check_loss_fn(P.softmax_loss_no_mean, x, y)
