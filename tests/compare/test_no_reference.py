@@ -241,3 +241,19 @@ def test_the_fixture_checks_pairs_and_losses_with_no_reference(twinnet):
     _own_forward_judged(twinnet.check_loss_fn(C.softmax_loss, x, y), "softmax_loss")
     with pytest.raises(pytest.fail.Exception, match="dL/dx"):
         twinnet.check_loss_fn(P.softmax_loss_no_mean, x, y)
+
+
+def test_a_forward_that_differs_on_torch_is_not_trusted_and_says_why():
+    r = _rng()
+    report = check_pair(beyond.counting_forward, beyond.counting_backward,
+                        r.normal(size=(3, 2)), r.normal(size=(2, 2)))
+    assert report.expected_name == "finite differences"
+    assert "on torch the forward computed other values than on NumPy" in report.notes[0]
+
+
+def test_nan_in_x_is_judged_by_the_own_forward_as_a_reference_would():
+    x = _rng().normal(size=(5, 3))
+    x[0, 0] = np.nan
+    report = check_layer(_lecture(), x=x)
+    assert not report.ok and report.expected_name == EXPECTED_NAME
+    assert {e.status for e in report.entries if e.label.startswith("dL/dW")} == {"nan-both"}

@@ -112,3 +112,14 @@ class RunningSumCell:
         dz = grad_out * (1 - np.tanh(self.x @ self.W) ** 2)
         self.W_grad = self.x.T @ dz
         return dz @ self.W.T
+
+
+def counting_forward(x, w, calls=[]):  # noqa: B006 (the mutable default is the point)
+    # every call scales by how often it ran: no two runs compute the same function
+    calls.append(1)
+    return x @ w * len(calls), (x, w, len(calls))
+
+
+def counting_backward(dout, cache):
+    x, w, n = cache
+    return dout @ w.T * n, x.T @ dout * n
