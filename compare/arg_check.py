@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+import torch_ref
+
 from .diff import compare_arrays, error_diff
+from .inputs import validate_input
 from .layer_check import _upstream, poison_notes, second_run_notes
 from .no_reference import EXPECTED_NAME, NoReferenceOracle
 from .probes import input_change_entry
@@ -76,6 +79,8 @@ class ArgSpec:
             raise UsageTypeError(f"{who}: none of {fname}'s arguments is a floating-point numpy "
                                  "array, so there is nothing to differentiate "
                                  f"(got {[type(a).__name__ for a in args]})")
+        for i in pos:  # empty, NaN/inf, float16, np.matrix/np.ma: refused, naming the argument
+            validate_input(args[i], who, name=names[i])
         dtype = min((args[i].dtype for i in pos), key=lambda d: d.itemsize)
         return cls(who, fname, fname, tuple(args), names, pos, np.dtype(dtype))
 
@@ -167,7 +172,7 @@ def call_reference(who: str, reference, spec: ArgSpec, upstream, judge: Judge,
         pass
     targs = list(spec.args)
     for i in spec.float_pos:
-        targs[i] = torch.from_numpy(spec.args[i]).requires_grad_(True)
+        targs[i] = torch_ref.as_tensor_safe(spec.args[i]).requires_grad_(True)
     try:
         out = reference(*targs)
     except Exception as err:
@@ -185,7 +190,7 @@ def call_reference(who: str, reference, spec: ArgSpec, upstream, judge: Judge,
         out.backward()
     else:
         judge.g = _upstream(upstream, tuple(out.shape), spec.dtype, judge.seed)
-        out.backward(torch.from_numpy(judge.g).to(out.dtype))
+        out.backward(torch_ref.as_tensor_safe(judge.g).to(out.dtype))
     return out.detach(), [targs[i].grad for i in spec.float_pos]
 
 

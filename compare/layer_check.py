@@ -16,6 +16,7 @@ import torch
 from .access import describe_layer, param_access
 from .conventions import Driver, _is_scratch, adds_once, same_grads
 from .diff import NAN_ONE, compare_arrays, error_diff
+from .inputs import reference_params, validate_input, validate_upstream
 from .layer_expected import own_expected, torch_expected
 from .probes import (
     KINK_NOTE,
@@ -93,8 +94,7 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         again for the exact-zeros probe).
     """
     __tracebackhide__ = True
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"check_layer: x must be a numpy array, got {type(x).__name__}")
+    validate_input(x, "check_layer")  # also np.matrix/np.ma, 0-d, empty, NaN/inf, non-float
     seed = 0 if seed is None else int(seed)
     options = dict(params=params, grads=grads, seed=seed, upstream=upstream, rtol=rtol,
                    atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
@@ -128,8 +128,9 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     def draw(shape):
         return _upstream(upstream, shape, x.dtype, seed)
 
+    p_t = reference_params(access.params(), f"check_layer({desc})", x.dtype)  # validates
     if reference is not None:
-        exp = torch_expected(reference, x, access.params(), draw, desc)
+        exp = torch_expected(reference, x, p_t, draw, desc)
     else:
         exp = own_expected(layer, x, access.params(), draw, driver.before_forward, desc)
     out_t, g = exp.out, exp.g
@@ -355,6 +356,7 @@ class UpstreamError(ValueError):
 
 def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
     if isinstance(upstream, np.ndarray):
+        validate_upstream(upstream)  # no NaN, np.matrix or all zeros (would compare nothing)
         if upstream.shape != shape or upstream.dtype != dtype:
             raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
                              f"(the output's), got {upstream.shape} {upstream.dtype}")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from torch_ref import as_tensor_safe
+
 from .no_reference import EXPECTED_NAME, layer_oracle
 from .own_forward import OwnForwardUnavailable
 from .tolerances import FINITE_DIFFERENCE, GRADIENT, Tolerance, tolerance_for
@@ -65,7 +67,7 @@ class Expected:
         return Tolerance(rtol=max(fd.rtol, own.rtol), atol=max(fd.atol, own.atol))
 
 
-def torch_expected(reference, x: np.ndarray, params: dict, draw: Callable,
+def torch_expected(reference, x: np.ndarray, p_t: dict, draw: Callable,
                    desc: str) -> Expected:
     """Run the torch ``reference`` on x and the parameters; backward with ``draw(shape)``.
 
@@ -73,15 +75,16 @@ def torch_expected(reference, x: np.ndarray, params: dict, draw: Callable,
     ----------
     reference : callable ``(x, *params) -> torch.Tensor``
     x : np.ndarray, the layer's input
-    params : dict of str to np.ndarray, in the layer's order
+    p_t : dict of str to torch.Tensor
+        The parameters as leaves requiring grad, in the layer's order
+        (:func:`compare.inputs.reference_params`).
     draw : callable ``(shape) -> np.ndarray``, the upstream for the output's shape
     desc : str, the layer as the report names it
     """
-    x_t = torch.from_numpy(x).requires_grad_(True)
-    p_t = {n: torch.as_tensor(p).requires_grad_(True) for n, p in params.items()}
+    x_t = as_tensor_safe(x).requires_grad_(True)
     out_t = call_reference(reference, x_t, p_t, desc)
     g = draw(tuple(out_t.shape))
-    out_t.backward(torch.from_numpy(g))
+    out_t.backward(as_tensor_safe(g))
     return Expected(out_t, g, {n: t.grad for n, t in p_t.items()}, x_t.grad, "torch")
 
 

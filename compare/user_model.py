@@ -140,7 +140,7 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
 
     Returns (outputs, input tensors, param tensors, dL/d(model output), loss value or None).
     """
-    h = torch.from_numpy(x).requires_grad_(True)
+    h = torch_ref.as_tensor_safe(x).requires_grad_(True)
     inputs, outputs, p_ts = [], [], []
     for i, (layer, ref, access) in enumerate(zip(layers, refs, accesses, strict=True)):
         p_t = {n: torch.as_tensor(p).requires_grad_(True) for n, p in access.params().items()}
@@ -152,7 +152,7 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
         p_ts.append(p_t)
     if loss is None:
         g = _upstream(upstream, tuple(h.shape), x.dtype, seed)
-        h.backward(torch.from_numpy(g).to(h.dtype))
+        h.backward(torch_ref.as_tensor_safe(g).to(h.dtype))
         return outputs, inputs, p_ts, g, None
     h.retain_grad()
     value = torch_ref.loss_to_torch(loss)(h, torch_ref.target_to_torch(loss, y))
