@@ -10,17 +10,14 @@ caller's grad_out or its own cache in place, fails the second time.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import torch
 
-from torch_ref import as_tensor_safe
-
 from .access import describe_layer, param_access
-from .conventions import Driver, adds_once, same_grads
+from .conventions import Driver, adds_once, is_scratch_layer, same_grads
 from .diff import compare_arrays, error_diff
 from .inputs import reference_params, validate_input
+from .layer_expected import own_expected, torch_expected
 from .probes import (
     KINK_NOTE,
     decoy_input,
@@ -31,7 +28,7 @@ from .probes import (
 )
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .run_notes import poison_notes, second_run_notes
-from .tolerances import GRADIENT, tolerance_for
+from .tolerances import tolerance_for
 from .upstream import upstream_array
 
 
@@ -51,8 +48,11 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         Parameters (torch tensors in the layer's own layout) are passed by
         keyword when the signature names them all (``lambda x, W, b: ...``),
         otherwise by position in the layer's order (dict order, or the order
-        of ``params``). None: use the layer's torch twin (scratch layers only;
-        same as :func:`compare.check_model` with a random upstream).
+        of ``params``). None: a scratch layer's torch twin, or a registered
+        reference (as :func:`compare.check_model` with a random upstream); any
+        other layer is judged by torch autograd of its own forward code, else
+        by float64 finite differences (the notes say which and why; see
+        :mod:`compare.no_reference`).
     x : np.ndarray, (batch, ...) float32 or float64
         The input; it fixes the dtype and the tolerances.
     params, grads : see :func:`compare.access.param_access`
@@ -101,6 +101,11 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     options = dict(params=params, grads=grads, seed=seed, upstream=upstream, rtol=rtol,
                    atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
                    backward_twice=backward_twice, reset=reset, accumulate=accumulate)
+    if probe_kinks and reference is None and not _has_torch_twin(layer):
+        report = check_layer(layer, reference, x, forward_twice=forward_twice,
+                             probe_kinks=False, **options)
+        report.notes.append(NO_REFERENCE_KINKS)
+        return report
     if probe_kinks:
         # Probe first, so the layer's caches and grads end as the judged run left them;
         # it is reported only when that run passes (else it repeats its failures).
@@ -110,31 +115,37 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         main = check_layer(layer, reference, x, forward_twice=forward_twice, probe_kinks=False,
                            **options)
         return main if probe is None or not main.ok else with_probe(main, probe, KINK_NOTE)
-    if reference is None:
+    if reference is None and _has_torch_twin(layer):
         from .model_check import check_model
         return check_model(layer, x, upstream=upstream, seed=seed, rtol=rtol, atol=atol,
                            grad_rtol=grad_rtol, grad_atol=grad_atol,
                            backward_twice=backward_twice, forward_twice=forward_twice)
     fwd_tol = tolerance_for(x.dtype, FORWARD, rtol, atol)
-    grad_tol = tolerance_for(x.dtype, GRADIENT, grad_rtol, grad_atol)
     access = param_access(layer, params, grads)
     desc = describe_layer(layer)
     driver = Driver(layer, reset, accumulate)
 
-    # torch first: its results are final before the layer's code can touch
+    # the oracle first: its results are final before the layer's code can touch
     # shared memory (x and the parameters are shared, not copied).
-    x_t = as_tensor_safe(x).requires_grad_(True)
-    p_t = reference_params(access.params(), f"check_layer({desc})", x.dtype)
-    out_t = _call_reference(reference, x_t, p_t, desc)
-    g = upstream_array(upstream, tuple(out_t.shape), x.dtype, seed)
-    out_t.backward(as_tensor_safe(g))
+    def draw(shape):
+        return upstream_array(upstream, shape, x.dtype, seed)
 
-    report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
+    p_t = reference_params(access.params(), f"check_layer({desc})", x.dtype)  # validates
+    if reference is not None:
+        exp = torch_expected(reference, x, p_t, draw, desc)
+    else:
+        exp = own_expected(layer, x, access.params(), draw, driver.before_forward, desc)
+    out_t, g = exp.out, exp.g
+    grad_tol = exp.grad_tolerance(x.dtype, grad_rtol, grad_atol)
+
+    report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer",
+                       expected_name=exp.name,
                        tolerances={"forward": fwd_tol, "gradient": grad_tol},
                        upstream_given=True,
                        notes=[f"parameters found as {access.how}; upstream dL/doutput: "
                               f"{upstream if isinstance(upstream, str) else 'given'}"
-                              + (", backward run twice" if backward_twice else "")])
+                              + (", backward run twice" if backward_twice else ""),
+                              *exp.notes])
     title = f"check_layer: {desc}"
     entries: list[Entry] = []
     run = _Run(layer, driver, access, x, g, desc, fwd_tol)
@@ -146,22 +157,28 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
             pass
     if not run.forward(entries, out_t):
         return Report(title, entries, **report_args)
-    if not run.backward(entries, x_t, backward_twice):
+    if g is None:
+        raise RuntimeError(f"check_layer({desc}): the layer's forward raised on its first "
+                           "call on x but not on a later one; give reference=...")
+    if not run.backward(entries, exp.dx, backward_twice):
         return Report(title, entries, **report_args)
     judged, first = run.judged(backward_twice, grad_tol)
+    same_dtype = exp.check_dtype
     for n, grad in judged.items():
-        ref = p_t[n].grad
-        diff = compare_arrays(grad, ref, rtol=grad_tol.rtol, atol=grad_tol.atol)
+        ref = exp.params[n]
+        diff = compare_arrays(grad, ref, rtol=grad_tol.rtol, atol=grad_tol.atol,
+                              check_dtype=same_dtype)
         if ref is None:
             diff.message = f"the reference did not use parameter {n!r} (torch grad is None)"
         entries.append(Entry(f"dL/d{n}", PARAM_GRAD, 0, desc, diff, param=n))
     for n, added in run.increments.items():
         entries.append(Entry(f"dL/d{n} added by a 2nd backward", PARAM_GRAD, 0, desc,
-                             compare_arrays(added, p_t[n].grad, rtol=grad_tol.rtol,
-                                            atol=grad_tol.atol), param=n))
+                             compare_arrays(added, exp.params[n], rtol=grad_tol.rtol,
+                                            atol=grad_tol.atol, check_dtype=same_dtype),
+                             param=n))
     entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
-                         compare_arrays(run.dx, x_t.grad, rtol=grad_tol.rtol,
-                                        atol=grad_tol.atol)))
+                         compare_arrays(run.dx, exp.dx, rtol=grad_tol.rtol,
+                                        atol=grad_tol.atol, check_dtype=same_dtype)))
     if backward_twice:
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
     report_args["notes"] += poison_notes(entries) if not driver.accumulate else []
@@ -211,7 +228,7 @@ class _Run:
             entries.append(input_change_entry(0, self.desc, x_before, self.x.copy()))
         return True
 
-    def backward(self, entries, x_t, backward_twice: bool) -> bool:
+    def backward(self, entries, expected_dx, backward_twice: bool) -> bool:
         """Backward once or twice with the same upstream; False when it raised."""
         self.driver.zero_fill(self.access.grads())  # see Recording.poison
         try:
@@ -223,12 +240,12 @@ class _Run:
                     self.dx = self.layer.backward(self.g)
         except Exception as err:
             entries.append(Entry("dL/dinput", INPUT_GRAD, 0, self.desc,
-                                 error_diff(err, "backward", x_t.grad)))
+                                 error_diff(err, "backward", expected_dx)))
             return False
         self.second = {n: _copy(a) for n, a in self.access.grads().items()}
         if _not_an_array(self.dx):
             entries.append(Entry("dL/dinput", INPUT_GRAD, 0, self.desc,
-                                 _not_array_diff(self.dx, "backward", "dL/dx", x_t.grad)))
+                                 _not_array_diff(self.dx, "backward", "dL/dx", expected_dx)))
             return False
         return True
 
@@ -276,6 +293,19 @@ class _Run:
         return [msg]
 
 
+NO_REFERENCE_KINKS = (
+    "exact-zeros probe skipped: with no reference, the derivative at a kink is a convention of "
+    "the oracle (torch's op for the forward's expression, e.g. np.maximum splits a tie "
+    "0.5/0.5; finite differences average both sides), not a rule the layer must follow; give "
+    "reference=... to probe kinks too")
+
+
+def _has_torch_twin(layer) -> bool:
+    """A scratch layer, a registered reference, or a user model of such layers: check_model's."""
+    from .user_model import user_layers
+    return is_scratch_layer(layer) or user_layers(layer) is not None
+
+
 def _not_an_array(a) -> bool:
     return not isinstance(a, np.ndarray | np.generic | float | int | torch.Tensor)
 
@@ -294,24 +324,4 @@ def _not_array_diff(value, during: str, what: str, expected):
 def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
 
-
-def _call_reference(reference, x_t, p_t: dict, desc: str):
-    """Call ``reference(x, ...)`` with parameters by keyword if it names them, else by position."""
-    try:
-        sig = inspect.signature(reference)
-        named = set(sig.parameters)
-        var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
-    except (TypeError, ValueError):  # builtins without a signature
-        named, var_kw = set(), False
-    by_keyword = bool(p_t) and (var_kw or all(n in named for n in p_t))
-    try:
-        out = reference(x_t, **p_t) if by_keyword else reference(x_t, *p_t.values())
-    except Exception as err:
-        how = "by keyword" if by_keyword else "by position"
-        raise TypeError(f"check_layer({desc}): the reference raised {type(err).__name__}: {err} "
-                        f"(called with x and parameters {list(p_t)} {how})") from err
-    if not isinstance(out, torch.Tensor):
-        raise TypeError(f"check_layer({desc}): the reference must return a torch.Tensor, "
-                        f"got {type(out).__name__}")
-    return out
 
