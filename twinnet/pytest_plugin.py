@@ -162,7 +162,8 @@ class TwinnetFixture:
             ``reference(*args) -> torch.Tensor``; None: torch autograd of
             ``forward``'s own code (finite differences when that cannot run).
         **options
-            Passed to :func:`compare.check_pair`.
+            Passed to :func:`compare.check_pair`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
 
         Returns
         -------
@@ -172,6 +173,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_pair(forward, backward, *args, reference=reference,
                                                 **options))
 
@@ -186,7 +188,8 @@ class TwinnetFixture:
         reference : callable, optional
             The loss in torch; None: torch autograd of ``fn``'s own code.
         **options
-            Passed to :func:`compare.check_loss_fn`.
+            Passed to :func:`compare.check_loss_fn`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
 
         Returns
         -------
@@ -196,6 +199,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_loss_fn(fn, *args, reference=reference, **options))
 
     def check_model(self, model, x: np.ndarray, y: np.ndarray, loss="bce", **options):

@@ -271,6 +271,30 @@ def test_one_seed_story_title_replay_line_and_upstream_share_the_fixtures_seed(u
             assert titles[0] == "1234"
 
 
+def test_check_pair_through_the_fixture_uses_the_fixtures_seed(user_project):
+    user_project.makepyfile(test_pair_seed="""
+        import numpy as np
+        import torch
+
+
+        def affine_forward(x, w):
+            return x @ w, (x, w)
+
+
+        def affine_backward(dout, cache):
+            x, w = cache
+            return dout @ w.T, x.T @ dout
+
+
+        def test_pair(twinnet, twinnet_seed):
+            x, w = np.linspace(-1, 1, 12).reshape(4, 3), np.linspace(0, 1, 6).reshape(3, 2)
+            report = twinnet.check_pair(affine_forward, affine_backward, x, w,
+                                        reference=lambda x, w: x @ w)
+            assert report.seed == twinnet_seed
+    """)
+    run(user_project, "--twinnet-seed", "77").assert_outcomes(passed=1)
+
+
 def test_the_option_appears_in_pytest_help(user_project):
     result = run(user_project, "--help")
     result.stdout.fnmatch_lines(["twinnet: check hand-written backprop against torch:",
