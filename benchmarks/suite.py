@@ -38,6 +38,7 @@ class Benchmark:
 _SMALL_MLP = {"batch": 8, "width": 16}
 BENCHMARKS = [
     Benchmark("lecture_net", "lecture_net", "run"),
+    Benchmark("lecture_sequential", "lecture_net", "run_sequential"),
     Benchmark("mid_mlp_float64", "mlp", "run_mid", {"dtype": "float64"}, _SMALL_MLP),
     Benchmark("mid_mlp_float32", "mlp", "run_mid", {"dtype": "float32"}, _SMALL_MLP),
     Benchmark("large_mlp_float64", "mlp", "run_large", {"dtype": "float64"}, _SMALL_MLP),
