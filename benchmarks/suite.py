@@ -46,6 +46,7 @@ BENCHMARKS = [
     Benchmark("digits_cnn", "cnn", "run", {}, {"batch": 8}),
     Benchmark("check_model", "checker", "run_check_model", {}, _SMALL_MLP),
     Benchmark("random_cases", "checker", "run_random_cases", {}, {"n_cases": 3}),
+    Benchmark("check_jobs", "checker", "run_jobs", {}, {"n_cases": 4}),
     Benchmark("iris_loop", "iris_loop", "run", {}, {"threshold": 1e-2}),
 ]
 NAMES = [b.name for b in BENCHMARKS]
