@@ -26,6 +26,7 @@ _EXPORTS = {
     "STATUSES": "diff", "ArrayDiff": "diff", "compare_arrays": "diff",
     "gradcheck": "gradcheck",
     "check_layer": "layer_check",
+    "check_pair": "pairs", "check_loss_fn": "pairs", "check_engine": "engine",
     "LockstepDivergence": "lockstep", "LockstepResult": "lockstep",
     "assert_lockstep": "lockstep", "lockstep": "lockstep",
     "assert_model_matches": "model_check", "check_model": "model_check",

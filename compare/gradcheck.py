@@ -20,6 +20,7 @@ from .plan import layers_of
 from .recording import Recording
 from .report import INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import FD_EPS, FINITE_DIFFERENCE, as_numpy_dtype, tolerance_for
+from .user_model import named_sublayers
 
 
 def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=None, atol=None,
@@ -81,12 +82,23 @@ def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=Non
                   actual_name="backprop", expected_name="finite differences",
                   tolerances={"gradient": tol}, partial_backward=True,
                   notes=[f"central differences with eps={eps:g}; intermediate gradients are "
-                         "not checked by this witness"])
+                         "not checked by this witness",
+                         "checked: " + ", ".join(["dL/dinput"] + [f"dL/d{n}" for n in named])])
 
 
 def _parameters(model, kind, layers, prefixes, params, grads):
     """{full name: (read param, read grad)} and {full name: layer index}."""
     named, owner = {}, {}
+    sub = named_sublayers(model) if kind == "layer" and params is None else None
+    if sub is not None:
+        # a user's own container: its own parameters, then its layers' as "<where>.<name>"
+        for prefix, layer in [("", model), *sub]:
+            access = param_access(layer)
+            for n in access.names:
+                named[prefix + n] = (lambda a=access, n=n: a.params()[n],
+                                     lambda a=access, n=n: a.grads()[n])
+                owner[prefix + n] = 0
+        return named, owner
     for i, (layer, prefix) in enumerate(zip(layers, prefixes, strict=True)):
         access = param_access(layer, params, grads) if kind == "layer" else \
             param_access(layer)

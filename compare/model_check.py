@@ -103,6 +103,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         layer down: each parameter gradient and dL/dinput.
     """
     __tracebackhide__ = True
+    from .user_model import check_user_model, is_user_model
+    if is_user_model(model):  # a user's own model class: see compare.user_model
+        return check_user_model(model, x, y, loss, upstream=upstream, seed=seed, rtol=rtol,
+                                atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol)
     kind, layers, prefixes = layers_of(model)
     if probe_kinks:
         args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol,

@@ -26,7 +26,16 @@ from .losses import (
 )
 from .modules import LectureNet, LinearSigmoid, Step
 from .recurrent import BatchFirstRNN
-from .registry import Twin, register_twin, twin_for_scratch, twin_for_torch, unregister_twin
+from .registry import (
+    Twin,
+    reference_for,
+    register_reference,
+    register_twin,
+    twin_for_scratch,
+    twin_for_torch,
+    unregister_reference,
+    unregister_twin,
+)
 from .state_dict import export_state_dict, import_state_dict
 
 __all__ = [
@@ -37,3 +46,4 @@ __all__ = [
 ]
 __all__ += ["BatchFirstRNN"]
 __all__ += ["export_state_dict", "import_state_dict"]
+__all__ += ["reference_for", "register_reference", "unregister_reference"]

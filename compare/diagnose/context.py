@@ -135,7 +135,20 @@ def _weight_of(report, layer: int) -> np.ndarray | None:
     obj = layers[layer]
     params = getattr(obj, "params", None)
     w = params.get("W") if isinstance(params, dict) else getattr(obj, "W", None)
+    if w is None:
+        w = _sole_matrix(obj)
     return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
+
+
+def _sole_matrix(obj) -> np.ndarray | None:
+    """A user layer's only 2-D parameter, whatever it is called (``w``, ``kernel``...)."""
+    from compare.access import param_access  # lazily: this package imports nothing eagerly
+    try:
+        found = [p for p in param_access(obj).params().values()
+                 if isinstance(p, np.ndarray) and p.ndim == 2]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def _last_forward(report, before_layer) -> np.ndarray | None:
