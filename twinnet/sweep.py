@@ -4,8 +4,8 @@
 ``seed .. seed + n - 1`` per dtype. This module runs that loop
 (:func:`run_seed_range`), splits it into seed shards over a process pool whose
 workers each use one BLAS thread and one torch thread (:func:`run_sweep`), and
-merges the per-shard :class:`DtypeSummary` objects into one. A merge keeps what
-the table and the JSON report: the counts, every failure, the worst
+merges the per-shard :class:`DtypeSummary` objects into one. A merge keeps all
+that the table and the JSON report show: the counts, every failure, the worst
 ``|diff| / allowed`` of the forward and of the gradient entries (with the case
 that reached it), and every case's worst ratio over all its entries and probes
 (for the percentiles). Shards are merged in seed order and ties go to the later
