@@ -47,7 +47,7 @@ def run_check_model(settings: Settings, batch: int = 256, width: int = 512,
     check_model = _compare_function("check_model")
     if check_model is None:
         return skipped(CHECK_NAME, CHECK_TITLE, "compare.check_model is not available yet")
-    from .suite import thread_limit
+    from .suite import limit_in_force, thread_limit
 
     pair = mlp_pair(batch, width, depth)
     model, x = pair.scratch_model, pair.x
@@ -67,7 +67,7 @@ def run_check_model(settings: Settings, batch: int = 256, width: int = 512,
     threads = _thread_counts()
     config = {"batch": batch, "width": width, "hidden_layers": depth, "dtype": "float64",
               "loss": "bce", "threads": threads}
-    if set(threads["numpy_blas"]) != {1} or threads["torch"] != 1:  # (scipy may load a 2nd BLAS)
+    if limit_in_force() != 1:
         with thread_limit(1):
             one = time_side_by_side({"check_model (1 thread)": checked,
                                      "scratch+torch (1 thread)": both_alone}, settings)

@@ -101,6 +101,14 @@ def selected(only: str) -> list[Benchmark]:
     return [b for b in BENCHMARKS if b.name in wanted]
 
 
+_LIMIT_IN_FORCE: list[int] = []  # the limits of the thread_limit blocks now open, innermost last
+
+
+def limit_in_force() -> int | None:
+    """The thread count the innermost open ``thread_limit`` block set (None: none is open)."""
+    return _LIMIT_IN_FORCE[-1] if _LIMIT_IN_FORCE else None
+
+
 @contextlib.contextmanager
 def thread_limit(threads: int | None):
     """Within the block, NumPy's BLAS and torch use at most ``threads`` threads (None: as is)."""
@@ -112,10 +120,12 @@ def thread_limit(threads: int | None):
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
+    _LIMIT_IN_FORCE.append(threads)
     try:
         with threadpool_limits(limits=threads, user_api="blas"):
             yield
     finally:
+        _LIMIT_IN_FORCE.pop()
         torch.set_num_threads(before)
 
 

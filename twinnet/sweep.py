@@ -8,9 +8,10 @@ merges the per-shard :class:`DtypeSummary` objects into one. A merge keeps all
 that the table and the JSON report show: the counts, every failure, the worst
 ``|diff| / allowed`` of the forward and of the gradient entries (with the case
 that reached it), and every case's worst ratio over all its entries and probes
-(for the percentiles). Shards are merged in seed order and ties go to the later
-seed, as in one process, so a merged summary equals the one-process summary
-run with the same thread settings.
+(for the percentiles). Every case runs at one BLAS thread and one torch thread,
+in this process or in a worker, and shards are merged in seed order with ties
+going to the later seed, as in one process: the merged summary is the same
+whatever the number of jobs (timings apart).
 
 Summaries turn into plain dicts (:meth:`DtypeSummary.to_dict`) and back, so
 JSON shards written on several machines merge too (:func:`merge_documents`,
@@ -19,6 +20,7 @@ JSON shards written on several machines merge too (:func:`merge_documents`,
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -228,6 +230,28 @@ def pin_one_thread() -> None:
 _LIMITS = None
 
 
+@contextlib.contextmanager
+def one_thread():
+    """One BLAS thread and one torch thread inside the block; the caller's settings after.
+
+    The cases of a sweep are small: a second thread buys nothing, and on a busy
+    machine BLAS and OpenMP threads that spin while waiting for a core cost a
+    sweep several times its time (1,500 cases: 102 s at two threads, 14 s at one,
+    on a 2-core machine at load 7-9). One thread also makes torch round the same
+    way in this process as in the workers of ``--jobs``.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _run_shard_for_pool(args: tuple[Shard, bool, bool]) -> DtypeSummary:
     return run_seed_range(*args)
 
@@ -243,7 +267,7 @@ def run_sweep(dtypes: list[str], seed: int, n: int, jobs: int = 1, as_dict: bool
         "float64" and/or "float32"; each gets cases ``seed .. seed + n - 1``.
     seed, n : int
     jobs : int
-        1 runs here, in this process, with its thread settings as they are. More
+        1 runs here, in this process, at one thread (:func:`one_thread`). More
         start a pool of worker processes, each pinned to one thread
         (:func:`pin_one_thread`).
     as_dict, lines : bool
@@ -254,10 +278,7 @@ def run_sweep(dtypes: list[str], seed: int, n: int, jobs: int = 1, as_dict: bool
     Returns
     -------
     dict
-        dtype -> :class:`DtypeSummary`. Cases and verdicts are the same whatever
-        ``jobs`` is; so are the ratios when this process also runs one thread
-        (with more, torch may split a float32 reduction differently and round
-        the last bits differently, as ``twinnet false-alarms`` measures).
+        dtype -> :class:`DtypeSummary`, the same whatever ``jobs`` is (timings apart).
     """
     merged = {dt: DtypeSummary(dt) for dt in dtypes}
     if n <= 0:
@@ -273,8 +294,10 @@ def run_sweep(dtypes: list[str], seed: int, n: int, jobs: int = 1, as_dict: bool
 def _shard_results(shards: list[Shard], jobs: int, as_dict: bool, lines: bool
                    ) -> Iterator[DtypeSummary]:
     if jobs <= 1:
-        for shard in shards:
-            yield run_seed_range(shard, as_dict, lines)
+        with one_thread():
+            for shard in shards:
+                part = run_seed_range(shard, as_dict, lines)
+                yield part
         return
     from concurrent.futures import ProcessPoolExecutor
 

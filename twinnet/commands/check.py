@@ -40,8 +40,9 @@ def register(sub) -> None:
 def add_jobs_argument(parser) -> None:
     """``-j/--jobs N``, shared by ``check`` and ``false-alarms``."""
     parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                        help="check the cases in N worker processes, each limited to one BLAS "
-                             "and one torch thread (default 1: this process, threads as set)")
+                        help="check the cases in N worker processes (default 1: this process); "
+                             "every case runs at one BLAS and one torch thread, so the results "
+                             "do not depend on N")
 
 
 def dtypes_of(args) -> list[str]:
