@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+import torch_ref
+
 from .diff import compare_arrays, error_diff
-from .layer_check import _upstream, poison_notes, second_run_notes
+from .inputs import validate_input
+from .no_reference import EXPECTED_NAME, NoReferenceOracle
 from .probes import input_change_entry
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes, second_run_notes
 from .tolerances import FINITE_DIFFERENCE, GRADIENT, Tolerance, tolerance_for
+from .upstream import upstream_array
 
 
 class UsageTypeError(TypeError):
@@ -75,6 +80,8 @@ class ArgSpec:
             raise UsageTypeError(f"{who}: none of {fname}'s arguments is a floating-point numpy "
                                  "array, so there is nothing to differentiate "
                                  f"(got {[type(a).__name__ for a in args]})")
+        for i in pos:  # empty, NaN/inf, float16, np.matrix/np.ma: refused, naming the argument
+            validate_input(args[i], who, name=names[i])
         dtype = min((args[i].dtype for i in pos), key=lambda d: d.itemsize)
         return cls(who, fname, fname, tuple(args), names, pos, np.dtype(dtype))
 
@@ -124,20 +131,29 @@ class Judge:
     extra_notes: list = field(default_factory=list)
 
     @classmethod
-    def make(cls, spec: ArgSpec, reference, seed, rtol, atol, grad_rtol, grad_atol) -> Judge:
-        """Tolerances by ``spec.dtype``; finite differences get the wider FD row."""
+    def make(cls, spec: ArgSpec, reference, seed, rtol, atol, grad_rtol, grad_atol,
+             oracle: NoReferenceOracle | None = None) -> Judge:
+        """Tolerances by ``spec.dtype``; finite differences get the wider FD row.
+
+        ``oracle`` is the no-reference oracle when ``reference`` is None: autograd
+        of the own forward is exact, so it is judged like a torch reference.
+        """
         seed = 0 if seed is None else int(seed)
         fwd = tolerance_for(spec.dtype, FORWARD, rtol, atol)
-        if reference is not None or grad_rtol is not None or grad_atol is not None:
+        exact = reference is None and oracle is not None and oracle.exact
+        notes = list(oracle.notes[1:]) if reference is None and oracle is not None else []
+        if reference is not None or exact or grad_rtol is not None or grad_atol is not None:
             grad = tolerance_for(spec.dtype, GRADIENT, grad_rtol, grad_atol)
-            return cls(seed, fwd, grad, "torch" if reference is not None else
-                       "finite differences", reference is not None)
+            name = "torch" if reference is not None else \
+                EXPECTED_NAME if exact else "finite differences"
+            return cls(seed, fwd, grad, name, reference is not None or exact,
+                       extra_notes=notes)
         # float64 differences judge code of any dtype: the code's own rounding (its
         # dtype's gradient row) or the differences' truncation, whichever is larger
         fd, own = tolerance_for(np.float64, FINITE_DIFFERENCE), tolerance_for(spec.dtype,
                                                                                GRADIENT)
         grad = Tolerance(rtol=max(fd.rtol, own.rtol), atol=max(fd.atol, own.atol))
-        return cls(seed, fwd, grad, "finite differences", False)
+        return cls(seed, fwd, grad, "finite differences", False, extra_notes=notes)
 
 
 def call_reference(who: str, reference, spec: ArgSpec, upstream, judge: Judge,
@@ -157,7 +173,7 @@ def call_reference(who: str, reference, spec: ArgSpec, upstream, judge: Judge,
         pass
     targs = list(spec.args)
     for i in spec.float_pos:
-        targs[i] = torch.from_numpy(spec.args[i]).requires_grad_(True)
+        targs[i] = torch_ref.as_tensor_safe(spec.args[i]).requires_grad_(True)
     try:
         out = reference(*targs)
     except Exception as err:
@@ -174,8 +190,8 @@ def call_reference(who: str, reference, spec: ArgSpec, upstream, judge: Judge,
         judge.g = np.asarray(1.0)
         out.backward()
     else:
-        judge.g = _upstream(upstream, tuple(out.shape), spec.dtype, judge.seed)
-        out.backward(torch.from_numpy(judge.g).to(out.dtype))
+        judge.g = upstream_array(upstream, tuple(out.shape), spec.dtype, judge.seed)
+        out.backward(torch_ref.as_tensor_safe(judge.g).to(out.dtype))
     return out.detach(), [targs[i].grad for i in spec.float_pos]
 
 
@@ -228,11 +244,14 @@ def input_change_entries(spec: ArgSpec, before: dict) -> list:
     return entries
 
 
-def oracle_note(reference, eps: float, fname: str) -> str:
+def oracle_note(reference, eps: float, fname: str,
+                oracle: NoReferenceOracle | None = None) -> str:
     """The report's note saying which oracle judged it."""
     if reference is not None:
         rname = getattr(reference, "__name__", type(reference).__name__)
         return f"reference: torch function {rname} on the same arguments"
+    if oracle is not None:
+        return oracle.notes[0]
     return (f"reference: finite differences (central, float64, eps={eps:g}); {fname}'s "
             "output value itself is not judged, only its gradients")
 

@@ -56,7 +56,7 @@ class Driver:
         self._reset_takes_layer = reset is not None and _required_args(reset) == 1
         name = next((n for n in GRAD_RESETS if callable(getattr(layer, n, None))
                      and _required_args(getattr(layer, n)) == 0), None)
-        if accumulate is None and _is_scratch(layer):
+        if accumulate is None and is_scratch_layer(layer):
             name = None  # scratch's contract is overwrite; its zero_grad() is for optimisers
         self.zero_name = name if accumulate is not False else None
         self.accumulate = bool(accumulate) or (accumulate is None and name is not None)
@@ -109,7 +109,8 @@ def _required_args(fn) -> int:
                for p in params)
 
 
-def _is_scratch(layer) -> bool:
+def is_scratch_layer(layer) -> bool:
+    """Whether ``layer`` is (or derives from) one of scratch's own classes."""
     return any(cls.__module__.split(".")[0] == "scratch" for cls in type(layer).__mro__)
 
 

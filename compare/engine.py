@@ -21,9 +21,9 @@ from .arg_check import (
     run_user,
 )
 from .diff import compare_arrays
-from .layer_check import _upstream
 from .numgrad import FD_STEP, central_differences
 from .report import FORWARD, INPUT_GRAD, Entry
+from .upstream import upstream_array
 
 
 def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, seed=None,
@@ -94,7 +94,7 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
             entries.append(Entry("output", FORWARD, 0, spec.desc, compare_arrays(
                 out, out_t, rtol=judge.fwd.rtol, atol=judge.fwd.atol, check_dtype=False)))
         if judge.g is None:
-            judge.g = _upstream(upstream, out.shape, spec.dtype, judge.seed)
+            judge.g = upstream_array(upstream, out.shape, spec.dtype, judge.seed)
         if grads_t is None:
             grads_t = central_differences(engine.value, inputs, spec.float_pos, judge.g, eps)
         grads = run_user(lambda o=objs, r=out_obj: engine.backward(o, r, judge.g),

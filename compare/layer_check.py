@@ -10,14 +10,14 @@ caller's grad_out or its own cache in place, fails the second time.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import torch
 
 from .access import describe_layer, param_access
-from .conventions import Driver, adds_once, same_grads
-from .diff import NAN_ONE, compare_arrays, error_diff
+from .conventions import Driver, adds_once, is_scratch_layer, same_grads
+from .diff import compare_arrays, error_diff
+from .inputs import reference_params, validate_input
+from .layer_expected import own_expected, torch_expected
 from .probes import (
     KINK_NOTE,
     decoy_input,
@@ -27,7 +27,9 @@ from .probes import (
     with_probe,
 )
 from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
-from .tolerances import GRADIENT, tolerance_for
+from .run_notes import poison_notes, second_run_notes
+from .tolerances import tolerance_for
+from .upstream import upstream_array
 
 
 def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=None,
@@ -46,8 +48,11 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         Parameters (torch tensors in the layer's own layout) are passed by
         keyword when the signature names them all (``lambda x, W, b: ...``),
         otherwise by position in the layer's order (dict order, or the order
-        of ``params``). None: use the layer's torch twin (scratch layers only;
-        same as :func:`compare.check_model` with a random upstream).
+        of ``params``). None: a scratch layer's torch twin, or a registered
+        reference (as :func:`compare.check_model` with a random upstream); any
+        other layer is judged by torch autograd of its own forward code, else
+        by float64 finite differences (the notes say which and why; see
+        :mod:`compare.no_reference`).
     x : np.ndarray, (batch, ...) float32 or float64
         The input; it fixes the dtype and the tolerances.
     params, grads : see :func:`compare.access.param_access`
@@ -91,12 +96,16 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         again for the exact-zeros probe).
     """
     __tracebackhide__ = True
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"check_layer: x must be a numpy array, got {type(x).__name__}")
+    validate_input(x, "check_layer")  # also np.matrix/np.ma, 0-d, empty, NaN/inf, non-float
     seed = 0 if seed is None else int(seed)
     options = dict(params=params, grads=grads, seed=seed, upstream=upstream, rtol=rtol,
                    atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
                    backward_twice=backward_twice, reset=reset, accumulate=accumulate)
+    if probe_kinks and reference is None and not _has_torch_twin(layer):
+        report = check_layer(layer, reference, x, forward_twice=forward_twice,
+                             probe_kinks=False, **options)
+        report.notes.append(NO_REFERENCE_KINKS)
+        return report
     if probe_kinks:
         # Probe first, so the layer's caches and grads end as the judged run left them;
         # it is reported only when that run passes (else it repeats its failures).
@@ -106,31 +115,37 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         main = check_layer(layer, reference, x, forward_twice=forward_twice, probe_kinks=False,
                            **options)
         return main if probe is None or not main.ok else with_probe(main, probe, KINK_NOTE)
-    if reference is None:
+    if reference is None and _has_torch_twin(layer):
         from .model_check import check_model
         return check_model(layer, x, upstream=upstream, seed=seed, rtol=rtol, atol=atol,
                            grad_rtol=grad_rtol, grad_atol=grad_atol,
                            backward_twice=backward_twice, forward_twice=forward_twice)
     fwd_tol = tolerance_for(x.dtype, FORWARD, rtol, atol)
-    grad_tol = tolerance_for(x.dtype, GRADIENT, grad_rtol, grad_atol)
     access = param_access(layer, params, grads)
     desc = describe_layer(layer)
     driver = Driver(layer, reset, accumulate)
 
-    # torch first: its results are final before the layer's code can touch
+    # the oracle first: its results are final before the layer's code can touch
     # shared memory (x and the parameters are shared, not copied).
-    x_t = torch.from_numpy(x).requires_grad_(True)
-    p_t = {n: torch.as_tensor(p).requires_grad_(True) for n, p in access.params().items()}
-    out_t = _call_reference(reference, x_t, p_t, desc)
-    g = _upstream(upstream, tuple(out_t.shape), x.dtype, seed)
-    out_t.backward(torch.from_numpy(g))
+    def draw(shape):
+        return upstream_array(upstream, shape, x.dtype, seed)
 
-    report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer", expected_name="torch",
+    p_t = reference_params(access.params(), f"check_layer({desc})", x.dtype)  # validates
+    if reference is not None:
+        exp = torch_expected(reference, x, p_t, draw, desc)
+    else:
+        exp = own_expected(layer, x, access.params(), draw, driver.before_forward, desc)
+    out_t, g = exp.out, exp.g
+    grad_tol = exp.grad_tolerance(x.dtype, grad_rtol, grad_atol)
+
+    report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer",
+                       expected_name=exp.name,
                        tolerances={"forward": fwd_tol, "gradient": grad_tol},
                        upstream_given=True,
                        notes=[f"parameters found as {access.how}; upstream dL/doutput: "
                               f"{upstream if isinstance(upstream, str) else 'given'}"
-                              + (", backward run twice" if backward_twice else "")])
+                              + (", backward run twice" if backward_twice else ""),
+                              *exp.notes])
     title = f"check_layer: {desc}"
     entries: list[Entry] = []
     run = _Run(layer, driver, access, x, g, desc, fwd_tol)
@@ -142,22 +157,28 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
             pass
     if not run.forward(entries, out_t):
         return Report(title, entries, **report_args)
-    if not run.backward(entries, x_t, backward_twice):
+    if g is None:
+        raise RuntimeError(f"check_layer({desc}): the layer's forward raised on its first "
+                           "call on x but not on a later one; give reference=...")
+    if not run.backward(entries, exp.dx, backward_twice):
         return Report(title, entries, **report_args)
     judged, first = run.judged(backward_twice, grad_tol)
+    same_dtype = exp.check_dtype
     for n, grad in judged.items():
-        ref = p_t[n].grad
-        diff = compare_arrays(grad, ref, rtol=grad_tol.rtol, atol=grad_tol.atol)
+        ref = exp.params[n]
+        diff = compare_arrays(grad, ref, rtol=grad_tol.rtol, atol=grad_tol.atol,
+                              check_dtype=same_dtype)
         if ref is None:
             diff.message = f"the reference did not use parameter {n!r} (torch grad is None)"
         entries.append(Entry(f"dL/d{n}", PARAM_GRAD, 0, desc, diff, param=n))
     for n, added in run.increments.items():
         entries.append(Entry(f"dL/d{n} added by a 2nd backward", PARAM_GRAD, 0, desc,
-                             compare_arrays(added, p_t[n].grad, rtol=grad_tol.rtol,
-                                            atol=grad_tol.atol), param=n))
+                             compare_arrays(added, exp.params[n], rtol=grad_tol.rtol,
+                                            atol=grad_tol.atol, check_dtype=same_dtype),
+                             param=n))
     entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
-                         compare_arrays(run.dx, x_t.grad, rtol=grad_tol.rtol,
-                                        atol=grad_tol.atol)))
+                         compare_arrays(run.dx, exp.dx, rtol=grad_tol.rtol,
+                                        atol=grad_tol.atol, check_dtype=same_dtype)))
     if backward_twice:
         report_args["notes"] += second_run_notes(entries, first, grad_tol)
     report_args["notes"] += poison_notes(entries) if not driver.accumulate else []
@@ -207,7 +228,7 @@ class _Run:
             entries.append(input_change_entry(0, self.desc, x_before, self.x.copy()))
         return True
 
-    def backward(self, entries, x_t, backward_twice: bool) -> bool:
+    def backward(self, entries, expected_dx, backward_twice: bool) -> bool:
         """Backward once or twice with the same upstream; False when it raised."""
         self.driver.zero_fill(self.access.grads())  # see Recording.poison
         try:
@@ -219,12 +240,12 @@ class _Run:
                     self.dx = self.layer.backward(self.g)
         except Exception as err:
             entries.append(Entry("dL/dinput", INPUT_GRAD, 0, self.desc,
-                                 error_diff(err, "backward", x_t.grad)))
+                                 error_diff(err, "backward", expected_dx)))
             return False
         self.second = {n: _copy(a) for n, a in self.access.grads().items()}
         if _not_an_array(self.dx):
             entries.append(Entry("dL/dinput", INPUT_GRAD, 0, self.desc,
-                                 _not_array_diff(self.dx, "backward", "dL/dx", x_t.grad)))
+                                 _not_array_diff(self.dx, "backward", "dL/dx", expected_dx)))
             return False
         return True
 
@@ -272,28 +293,17 @@ class _Run:
         return [msg]
 
 
-def second_run_notes(entries, first: dict, tol) -> list[str]:
-    """Say so when a failing gradient had matched after the first backward call."""
-    notes = []
-    for e in entries:
-        if e.ok or e.kind not in (PARAM_GRAD, INPUT_GRAD):
-            continue
-        key = e.param if e.kind == PARAM_GRAD else f"<input {e.layer}>"
-        if key in first and compare_arrays(first[key], e.expected, rtol=tol.rtol,
-                                           atol=tol.atol).ok:
-            notes.append(f"{e.label} matched after the first backward call but not after the "
-                         "second (same upstream): backward accumulates into its gradients or "
-                         "changes state in place; it should overwrite")
-    return notes
+NO_REFERENCE_KINKS = (
+    "exact-zeros probe skipped: with no reference, the derivative at a kink is a convention of "
+    "the oracle (torch's op for the forward's expression, e.g. np.maximum splits a tie "
+    "0.5/0.5; finite differences average both sides), not a rule the layer must follow; give "
+    "reference=... to probe kinks too")
 
 
-def poison_notes(entries) -> list[str]:
-    """Explain a NaN left in a gradient buffer that was NaN-filled before backward."""
-    return [f"{e.name}: its buffer was filled with NaN before backward and NaN is left: "
-            "backward adds into the gradient (+=) or never writes it; it should overwrite"
-            for e in entries
-            if e.kind == PARAM_GRAD and e.status == NAN_ONE
-            and bool(np.isnan(e.actual).any()) and not bool(np.isnan(e.expected).any())]
+def _has_torch_twin(layer) -> bool:
+    """A scratch layer, a registered reference, or a user model of such layers: check_model's."""
+    from .user_model import user_layers
+    return is_scratch_layer(layer) or user_layers(layer) is not None
 
 
 def _not_an_array(a) -> bool:
@@ -314,46 +324,4 @@ def _not_array_diff(value, during: str, what: str, expected):
 def _copy(a):
     return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
 
-
-UPSTREAM_STREAM = 0x75705354  # "upST": keeps the upstream draw apart from users' seeds
-
-
-class UpstreamError(ValueError):
-    """The upstream gradient the caller gave does not fit the output (bad input, not a bug)."""
-
-
-def _upstream(upstream, shape: tuple, dtype, seed: int) -> np.ndarray:
-    if isinstance(upstream, np.ndarray):
-        if upstream.shape != shape or upstream.dtype != dtype:
-            raise UpstreamError(f"upstream must have shape {shape} and dtype {np.dtype(dtype)} "
-                             f"(the output's), got {upstream.shape} {upstream.dtype}")
-        return upstream
-    if upstream == "ones":
-        return np.ones(shape, dtype)
-    if upstream == "random":
-        # A stream of its own: with default_rng(seed) a user who drew x from the same
-        # seed would get upstream == x, and x.T @ g symmetric hides a transposed dW.
-        return np.random.default_rng([seed, UPSTREAM_STREAM]).standard_normal(shape).astype(dtype)
-    raise UpstreamError(f"upstream must be 'random', 'ones' or an array, got {upstream!r}")
-
-
-def _call_reference(reference, x_t, p_t: dict, desc: str):
-    """Call ``reference(x, ...)`` with parameters by keyword if it names them, else by position."""
-    try:
-        sig = inspect.signature(reference)
-        named = set(sig.parameters)
-        var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
-    except (TypeError, ValueError):  # builtins without a signature
-        named, var_kw = set(), False
-    by_keyword = bool(p_t) and (var_kw or all(n in named for n in p_t))
-    try:
-        out = reference(x_t, **p_t) if by_keyword else reference(x_t, *p_t.values())
-    except Exception as err:
-        how = "by keyword" if by_keyword else "by position"
-        raise TypeError(f"check_layer({desc}): the reference raised {type(err).__name__}: {err} "
-                        f"(called with x and parameters {list(p_t)} {how})") from err
-    if not isinstance(out, torch.Tensor):
-        raise TypeError(f"check_layer({desc}): the reference must return a torch.Tensor, "
-                        f"got {type(out).__name__}")
-    return out
 

@@ -9,8 +9,9 @@ loss w.r.t. the first argument (``softmax_loss(x, y)``).
 Integer and bool arrays (labels, word indices) and non-array arguments
 (``conv_param``, ``bn_param``, ints) are constants: passed unchanged to both
 sides, never differentiated. The oracle is ``reference`` (the same maths in
-torch, taking the same positional arguments) or, without one, central finite
-differences in float64 (:mod:`compare.numgrad`).
+torch, taking the same positional arguments) or, without one, torch autograd
+of the user's own forward code (:mod:`compare.no_reference`), falling back to
+central finite differences in float64 (:mod:`compare.numgrad`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from .arg_check import (
     run_user,
 )
 from .diff import compare_arrays
-from .layer_check import _upstream
+from .no_reference import pair_oracle
 from .numgrad import FD_STEP, central_differences
 from .report import FORWARD, INPUT_GRAD, LOSS, Entry
+from .upstream import upstream_array
 
 
 def check_pair(forward, backward, *args, reference=None, seed=None, upstream="random",
@@ -52,8 +54,10 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
         arrays and anything else (constants).
     reference : callable ``reference(*args) -> torch.Tensor``, optional
         The forward in torch; float arrays arrive as tensors requiring grad, the
-        rest as given. None: central finite differences in float64 (the output
-        itself is then not judged).
+        rest as given. None: torch autograd of ``forward``'s own code, run on
+        torch's NumPy API, else central finite differences in float64 (the note
+        says which, and why; see :mod:`compare.no_reference`). The output itself
+        is then not judged.
     seed : int, optional
         Seed of the random upstream dL/dout (None means 0).
     upstream : "random", "ones" or np.ndarray shaped like ``out``
@@ -73,7 +77,12 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
     """
     __tracebackhide__ = True
     spec = ArgSpec.of("check_pair", forward, args)
-    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol)
+    oracle = None
+    if reference is None:  # before the user's own run: it may change its arguments in place
+        oracle = pair_oracle(forward, args, spec.float_pos, _drawer(upstream, seed),
+                             lambda r: _split(spec, r, "(out, cache)")[0], eps)
+    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol, oracle)
+    note = oracle_note(reference, eps, spec.fname, oracle)
     out_t = grads_t = None
     if reference is not None:  # torch first: its results are final before user code runs
         out_t, grads_t = call_reference("check_pair", reference, spec, upstream, judge)
@@ -81,16 +90,13 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
     result = run_user(lambda: _split(spec, forward(*args), "(out, cache)"), "forward",
                       entries, out_t, spec.desc, FORWARD, "output")
     if result is None:
-        return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname))
+        return finish_report(spec, judge, entries, note)
     out, cache = result
     if out_t is not None:
         entries.append(Entry("output", FORWARD, 0, spec.desc, compare_arrays(
             np.array(out, copy=True), out_t, rtol=judge.fwd.rtol, atol=judge.fwd.atol)))
     else:
-        judge.g = _upstream(upstream, np.shape(out), _dtype_of(out, spec), judge.seed)
-        grads_t = central_differences(
-            lambda *a: _split(spec, forward(*a), "(out, cache)")[0], args, spec.float_pos,
-            judge.g, eps)
+        grads_t = _no_reference_grads(spec, judge, oracle, out, forward, upstream, eps)
     entries += input_change_entries(spec, before)
     g, first = judge.g, {}
     bname = getattr(backward, "__name__", "backward")
@@ -106,9 +112,24 @@ def check_pair(forward, backward, *args, reference=None, seed=None, upstream="ra
                      f"dL/d{spec.names[spec.float_pos[0]]}")
     if grads is not None:
         entries += arg_entries(spec, judge, grads, grads_t)
-    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname),
+    return finish_report(spec, judge, entries, note,
                          first=first if backward_twice and grads is not None else None,
                          actual_name=bname)
+
+
+def _no_reference_grads(spec, judge, oracle, out, forward, upstream, eps) -> list:
+    """The expected gradients without a reference; sets ``judge.g``.
+
+    ``oracle`` is None only when the forward raised on the oracle's own call but
+    not on the judged one: finite differences then, as before the own-forward oracle.
+    """
+    dtype = _dtype_of(out, spec)
+    if oracle is not None:
+        judge.g = oracle.upstream
+        return [oracle.grads[i] for i in spec.float_pos]
+    judge.g = upstream_array(upstream, np.shape(out), dtype, judge.seed)
+    return central_differences(lambda *a: _split(spec, forward(*a), "(out, cache)")[0],
+                               spec.args, spec.float_pos, judge.g, eps)
 
 
 def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
@@ -123,8 +144,9 @@ def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
         What ``fn`` takes; the first must be a floating-point array.
     reference : callable ``reference(*args) -> scalar torch.Tensor``, optional
         The loss in torch (the first argument arrives as a tensor requiring
-        grad). None: central finite differences in float64 (the loss value
-        itself is then not judged).
+        grad). None: torch autograd of ``fn``'s own code, else central finite
+        differences in float64, as :func:`check_pair` (the loss value itself is
+        then not judged).
     seed : int, optional
         Recorded in the report (no randomness is drawn: the loss is the output).
     rtol, atol, grad_rtol, grad_atol : float, optional
@@ -139,10 +161,16 @@ def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
     """
     __tracebackhide__ = True
     spec = ArgSpec.of("check_loss_fn", fn, args, first_only=True)
-    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol)
+    oracle = None
+    if reference is None:
+        oracle = pair_oracle(fn, args, spec.float_pos, lambda shape, dtype: np.ones(shape, dtype),
+                             lambda r: _split(spec, r, "(loss, dx)")[0], eps)
+    judge = Judge.make(spec, reference, seed, rtol, atol, grad_rtol, grad_atol, oracle)
     if reference is not None:
         out_t, grads_t = call_reference("check_loss_fn", reference, spec, 1.0, judge,
                                         scalar=True)
+    elif oracle is not None:
+        out_t, grads_t = None, [oracle.grads[0]]
     else:
         out_t = None
         grads_t = central_differences(lambda *a: _split(spec, fn(*a), "(loss, dx)")[0],
@@ -159,7 +187,13 @@ def check_loss_fn(fn, *args, reference=None, seed=None, rtol=None, atol=None,
         entries += input_change_entries(spec, before)
         entries += arg_entries(spec, judge, [dx], grads_t, is_loss=True)
     judge.g = np.asarray(1.0)
-    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname))
+    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname, oracle))
+
+
+def _drawer(upstream, seed):
+    """``(shape, dtype) -> dL/dout``: the upstream, drawn once the output's shape is known."""
+    seed = 0 if seed is None else int(seed)
+    return lambda shape, dtype: upstream_array(upstream, tuple(shape), dtype, seed)
 
 
 def _split(spec, result, form: str):

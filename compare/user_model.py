@@ -22,12 +22,13 @@ import torch_ref
 from torch_ref import reference_for
 
 from .access import describe_layer, param_access
-from .conventions import Driver, _is_scratch
+from .conventions import Driver, is_scratch_layer
 from .diff import compare_arrays, error_diff
-from .layer_check import _upstream, poison_notes
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes
 from .tolerances import FORWARD as FWD_ROW
 from .tolerances import GRADIENT, tolerance_for
+from .upstream import upstream_array
 
 
 def _is_layer(obj) -> bool:
@@ -39,7 +40,7 @@ def user_layers(model) -> list | None:
 
     A layer whose class has a registered reference counts as a one-layer model.
     """
-    if _is_scratch(model):
+    if is_scratch_layer(model):
         return None
     if reference_for(model) is not None:
         return [model]
@@ -63,7 +64,7 @@ def named_sublayers(model) -> list[tuple[str, object]] | None:
     (``"0."``); layers held in their own attributes (``self.fc1``) by that name
     (``"fc1."``). None for scratch objects and for a model with no sub-layers.
     """
-    if _is_scratch(model):
+    if is_scratch_layer(model):
         return None
     listed = user_layers(model)
     if listed is not None and listed != [model]:
@@ -140,7 +141,7 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
 
     Returns (outputs, input tensors, param tensors, dL/d(model output), loss value or None).
     """
-    h = torch.from_numpy(x).requires_grad_(True)
+    h = torch_ref.as_tensor_safe(x).requires_grad_(True)
     inputs, outputs, p_ts = [], [], []
     for i, (layer, ref, access) in enumerate(zip(layers, refs, accesses, strict=True)):
         p_t = {n: torch.as_tensor(p).requires_grad_(True) for n, p in access.params().items()}
@@ -151,8 +152,8 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
         outputs.append(h)
         p_ts.append(p_t)
     if loss is None:
-        g = _upstream(upstream, tuple(h.shape), x.dtype, seed)
-        h.backward(torch.from_numpy(g).to(h.dtype))
+        g = upstream_array(upstream, tuple(h.shape), x.dtype, seed)
+        h.backward(torch_ref.as_tensor_safe(g).to(h.dtype))
         return outputs, inputs, p_ts, g, None
     h.retain_grad()
     value = torch_ref.loss_to_torch(loss)(h, torch_ref.target_to_torch(loss, y))
@@ -162,7 +163,7 @@ def _torch_chain(layers, refs, accesses, x, upstream, seed, loss=None, y=None):
 
 def is_user_model(model) -> bool:
     """Whether ``check_model`` should treat ``model`` as a user's own (not scratch) model."""
-    return not _is_scratch(model) and callable(getattr(model, "forward", None))
+    return not is_scratch_layer(model) and callable(getattr(model, "forward", None))
 
 
 def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, rtol=None, atol=None,
