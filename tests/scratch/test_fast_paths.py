@@ -28,8 +28,14 @@ SIZES = [1, 2, SMALL_FINITE_CHECK, SMALL_FINITE_CHECK + 1, SMALL_RANGE_CHECK,
          SMALL_RANGE_CHECK + 1, 200]
 
 
+def test_numpy_2_gets_the_cached_guard_and_older_numpy_plain_errstate():
+    # NumPy 2 keeps its error state in a context variable; 1.x does not (plain errstate)
+    cached = int(np.__version__.split(".")[0]) >= 2
+    assert (_float_guard._STATE is not None) == cached
+    assert (_float_guard.QuietFloatErrors is _float_guard._CachedQuiet) == cached
+
+
 def test_guard_silences_overflow_and_restores_the_callers_settings():
-    assert _float_guard._STATE is not None, "this NumPy should get the cached guard"
     huge = np.array([1e308])
     with np.errstate(over="raise", under="raise", invalid="warn", divide="warn"):
         before = np.geterr()
