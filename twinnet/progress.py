@@ -77,3 +77,41 @@ def progress_bar(total: int, desc: str, enabled: bool, unit: str = "it"):
 
     return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, file=sys.stderr,
                 leave=False, dynamic_ncols=True)
+
+
+class ShardProgress:
+    """One bar per dtype for a sweep whose cases come back in shards (``twinnet.sweep``).
+
+    Parameters
+    ----------
+    total : int
+        Cases per dtype.
+    enabled : bool
+        False: count nothing, draw nothing.
+
+    ``update(part)`` takes a finished shard (``part.dtype``, ``part.cases``,
+    ``part.failed``); ``close()`` removes the bars.
+    """
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
+        self.bars: dict = {}
+        self.failed: dict[str, int] = {}
+
+    def update(self, part) -> None:
+        """Advance ``part.dtype``'s bar by the shard's cases; show its failures so far."""
+        if not self.enabled:
+            return
+        if part.dtype not in self.bars:
+            self.bars[part.dtype] = progress_bar(self.total, part.dtype, True, unit="case")
+            self.failed[part.dtype] = 0
+        self.failed[part.dtype] += len(part.failed)
+        bar = self.bars[part.dtype]
+        if self.failed[part.dtype]:
+            bar.set_postfix(failed=self.failed[part.dtype], refresh=False)
+        bar.update(part.cases)
+
+    def close(self) -> None:
+        """Close every bar."""
+        for bar in self.bars.values():
+            bar.close()

@@ -33,7 +33,7 @@ def test_json_worst_matches_the_table_and_the_cases_themselves(capsys):
             assert w["seed"] == seed
             # the table prints 2 significant digits of the same numbers
             assert w["ratio"] == pytest.approx(ratio, rel=0.05, abs=1e-3)
-            assert w["abs_diff"] == pytest.approx(diff, rel=0.06)
+            assert w["diff"] == pytest.approx(diff, rel=0.06)
             assert w["allowed"] == pytest.approx(allowed, rel=0.06)
             assert 0 <= w["ratio"] < 1  # passing cases stay within tolerance
         # Independently of both printers: rerun every case and take the largest ratio.
