@@ -84,6 +84,83 @@ TOLERANCES: dict[np.dtype, dict[str, Tolerance]] = {
 FD_EPS: dict[np.dtype, float] = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-2}
 
 
+@dataclass(frozen=True)
+class ScaledTolerance(Tolerance):
+    """The default policy of check_model: an atol chosen per array from the computation.
+
+    Each compared array gets ``Tolerance(rtol, atol_array)`` with
+    ``atol_array = max(atol, floor * max|expected|, envelope * rounding_envelope)``
+    (see :mod:`compare.envelope` for the rounding envelope), so a gradient whose
+    true size is 1e-10 is judged at 1e-10's scale, and a sum that cancels keeps
+    the rounding of the terms it cancelled.
+
+    Attributes
+    ----------
+    rtol, atol : float
+        Elementwise relative part, and an absolute floor (0: none).
+    floor : float
+        Fraction of the array's own largest |expected| always allowed.
+    envelope : float
+        Multiple of the array's measured rounding envelope allowed.
+    """
+
+    floor: float = 0.0
+    envelope: float = 0.0
+
+    def for_array(self, expected, rounding: float) -> Tolerance:
+        """The plain Tolerance for one array with reference ``expected`` and envelope ``rounding``."""
+        scale = 0.0
+        if isinstance(expected, np.ndarray) and expected.size \
+                and np.issubdtype(expected.dtype, np.inexact):
+            scale = float(np.max(np.abs(expected)))
+            if not np.isfinite(scale):  # the largest finite value, ignoring NaN and inf
+                finite = np.abs(expected[np.isfinite(expected)])
+                scale = float(finite.max()) if finite.size else 0.0
+        return Tolerance(self.rtol, max(self.atol, self.floor * scale, self.envelope * rounding))
+
+    def __str__(self) -> str:
+        return (f"rtol={self.rtol:.2g}, atol per array = max({self.floor:.2g} x its max|ref|, "
+                f"{self.envelope:g} x its rounding envelope)")
+
+
+#: check_model's defaults: see :class:`ScaledTolerance` and docs/tolerances.md.
+POLICY: dict[np.dtype, dict[str, ScaledTolerance]] = {
+    np.dtype(np.float64): {
+        FORWARD: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0),
+        GRADIENT: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0),
+    },
+    np.dtype(np.float32): {
+        FORWARD: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0),
+        GRADIENT: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0),
+    },
+}
+
+
+def policy_for(dtype, what: str = FORWARD, rtol: float | None = None,
+               atol: float | None = None) -> Tolerance:
+    """check_model's tolerance: the caller's pair if given, else the :data:`POLICY` entry.
+
+    Parameters
+    ----------
+    dtype : float32 or float64
+    what : "forward" or "gradient"
+    rtol, atol : float, optional
+        Both or neither (a plain :class:`Tolerance` is then used as given).
+
+    Returns
+    -------
+    Tolerance
+        A :class:`ScaledTolerance` unless the caller gave a pair.
+    """
+    pair = resolve_pair(rtol, atol)
+    if pair is not None:
+        return pair
+    dt = as_numpy_dtype(dtype)
+    if dt in POLICY and what in POLICY[dt]:
+        return POLICY[dt][what]
+    return tolerance_for(dt, what)
+
+
 def tolerance_for(dtype, what: str = FORWARD, rtol: float | None = None,
                   atol: float | None = None) -> Tolerance:
     """The tolerance to use: the caller's pair if given, else the table's entry.
