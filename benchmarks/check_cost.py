@@ -51,7 +51,7 @@ def main() -> None:
         for label, batch, widths, repeats in (("mid MLP 256x512x3", 256, [512] * 4, 15),
                                               ("small net 8x(4,16,3)", 8, [4, 16, 3], 50)):
             model, x, y = _mlp(dtype, batch, widths, rng)
-            t = _median_time(lambda: compare.check_model(model, x, y, "mse"), repeats)
+            t = _median_time(lambda m=model, a=x, b=y: compare.check_model(m, a, b, "mse"), repeats)
             print(f"  check_model {label:22s} {np.dtype(dtype).name}: {t * 1e3:8.2f} ms")
         start = time.perf_counter()
         for case in compare.random_cases(200, 0, np.dtype(dtype).name):

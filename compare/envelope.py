@@ -11,11 +11,13 @@ The envelope measures that amount on the twin itself, for any architecture:
 
 * a **jittered run**: the twin in float64 with its input, every parameter,
   every module's output and every gradient flowing back between modules
-  multiplied by ``1 + s * delta`` (``s`` a random sign per element, ``delta``
-  a few units of rounding of the dtype being judged). This is Monte Carlo
-  arithmetic at module boundaries: a rounding-sized nudge to every operand,
-  propagated through the real computation, cancellations and ill-conditioned
-  loss derivatives included.
+  multiplied by ``1 + s * delta`` (``s`` a sign drawn from each value's own
+  bits, so exact ties stay ties; ``delta`` a few units of rounding of the
+  dtype being judged), and each activation's dL/dinput given an extra
+  ``delta * |dL/doutput|`` (the rounding of ``g * (1 - y*y)`` is absolute).
+  This is Monte Carlo arithmetic at module boundaries: a rounding-sized
+  nudge to every operand, propagated through the real computation,
+  cancellations and ill-conditioned loss derivatives included.
 * for a float32 model, also the **float64 run** of the same twin: the
   float32 twin's own distance from it is float32 rounding as it really
   happened, inside the kernels too.
@@ -96,17 +98,41 @@ class Jitter:
     def __init__(self, delta: float, seed: int) -> None:
         self.delta = float(delta)
         self.gen = torch.Generator().manual_seed(int(seed) + 7919)
+        self.salt = int(torch.randint(0, 2 ** 30, (1,), generator=self.gen))
 
     def _factor(self, like: torch.Tensor) -> torch.Tensor:
         signs = torch.randint(0, 2, like.shape, generator=self.gen).to(like.dtype) * 2 - 1
+        return 1 + self.delta * signs
+
+    def _value_factor(self, a: torch.Tensor) -> torch.Tensor:
+        """A sign drawn from each value's own bits: equal values get equal nudges.
+
+        So exact ties (a MaxPool window of equal values, identical image
+        patches) stay exact ties, as they do under honest rounding of the same
+        operations, instead of being broken at random.
+        """
+        bits = a.detach().to(torch.float64).view(torch.int64)
+        mixed = (bits ^ (bits >> 29)) * 0x5BD1E995 + self.salt
+        signs = ((mixed >> 33) & 1).to(a.dtype) * 2 - 1
         return 1 + self.delta * signs
 
     def tensor(self, a: torch.Tensor) -> torch.Tensor:
         """``a`` nudged forward and its gradient nudged backward, kept in its range."""
         with torch.no_grad():
             lo, hi = _unit_range(a)
-        out = _Nudge.apply(a, self._factor(a), self._factor(a))
+            f = self._value_factor(a)
+        out = _Nudge.apply(a, f, self._factor(a))
         return out if lo is None else _Clamp.apply(out, lo, hi)
+
+    def module(self, module: torch.nn.Module, a: torch.Tensor) -> torch.Tensor:
+        """``module(a)``; an activation's backward also gets its own rounding (see above)."""
+        if next(module.parameters(), None) is not None or not a.requires_grad:
+            return module(a)
+        out = module(a)
+        if out.shape != a.shape:
+            return out
+        signs = torch.randint(0, 2, a.shape, generator=self.gen).to(a.dtype) * 2 - 1
+        return _RoundedBackward.apply(a, module, self.delta, signs)
 
     @contextmanager
     def params(self, plan: Plan, layers: list):
@@ -114,11 +140,37 @@ class Jitter:
         try:
             with torch.no_grad():
                 for slot in plan.params:
-                    slot.tensor.data = slot.tensor.data * self._factor(slot.tensor.data)
+                    slot.tensor.data = slot.tensor.data * self._value_factor(slot.tensor.data)
                     slot.tensor.grad = None
             yield
         finally:
             plan.sync(layers)
+
+
+class _RoundedBackward(torch.autograd.Function):
+    """A parameter-free, shape-keeping module whose backward also carries the rounding of
+    its own arithmetic: ``grad_in + delta * s * |grad_out|`` (``s`` a random sign).
+
+    Such a module (an activation) computes dL/dz from its saved output, e.g.
+    ``g * (1 - y * y)``: the rounding there is about eps * |g| in absolute terms,
+    however small the result (a saturated tanh's 1 - y*y is pure rounding).
+    A relative nudge of the result would miss that.
+    """
+
+    @staticmethod
+    def forward(ctx, a, module, delta, signs):  # noqa: D102
+        with torch.enable_grad():
+            inner = a.detach().requires_grad_(True)
+            out = module(inner)
+        ctx.inner, ctx.out, ctx.delta = inner, out, delta
+        ctx.save_for_backward(signs)
+        return out.detach()
+
+    @staticmethod
+    def backward(ctx, grad):  # noqa: D102
+        (signs,) = ctx.saved_tensors
+        (grad_in,) = torch.autograd.grad(ctx.out, ctx.inner, grad)
+        return grad_in + ctx.delta * signs * grad.abs(), None, None, None
 
 
 def _unit_range(a: torch.Tensor):

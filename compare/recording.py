@@ -125,6 +125,8 @@ class Recording:
             if isinstance(x, np.ndarray) and isinstance(before, np.ndarray) \
                     and not np.array_equal(x, before):
                 self.inputs_changed[i] = (before, _copy(x))
+                # already blamed on this forward: backward is judged from this state on
+                self._seen_writes[id(x)] = (x, self.inputs_changed[i][1])
             # A snapshot: a backward that scales its cached output in place would
             # otherwise make a correct forward look wrong after the fact.
             outs[i] = _copy(out)

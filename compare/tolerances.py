@@ -89,7 +89,8 @@ class ScaledTolerance(Tolerance):
     """The default policy of check_model: an atol chosen per array from the computation.
 
     Each compared array gets ``Tolerance(rtol, atol_array)`` with
-    ``atol_array = max(atol, floor * max|expected|, envelope * rounding_envelope)``
+    ``atol_array = max(atol, floor * max|expected|,
+    min(envelope * rounding_envelope, cap * max|expected|))``
     (see :mod:`compare.envelope` for the rounding envelope), so a gradient whose
     true size is 1e-10 is judged at 1e-10's scale, and a sum that cancels keeps
     the rounding of the terms it cancelled.
@@ -102,13 +103,18 @@ class ScaledTolerance(Tolerance):
         Fraction of the array's own largest |expected| always allowed.
     envelope : float
         Multiple of the array's measured rounding envelope allowed.
+    cap : float
+        The envelope's share is never more than ``cap * max|expected|``: a
+        discrete decision flipped by the jitter (a near-tie) must not excuse
+        an error of the array's own size.
     """
 
     floor: float = 0.0
     envelope: float = 0.0
+    cap: float = 0.0
 
     def for_array(self, expected, rounding: float) -> Tolerance:
-        """The plain Tolerance for one array with reference ``expected`` and envelope ``rounding``."""
+        """The plain Tolerance for one array: reference ``expected``, envelope ``rounding``."""
         scale = 0.0
         if isinstance(expected, np.ndarray) and expected.size \
                 and np.issubdtype(expected.dtype, np.inexact):
@@ -116,22 +122,27 @@ class ScaledTolerance(Tolerance):
             if not np.isfinite(scale):  # the largest finite value, ignoring NaN and inf
                 finite = np.abs(expected[np.isfinite(expected)])
                 scale = float(finite.max()) if finite.size else 0.0
-        return Tolerance(self.rtol, max(self.atol, self.floor * scale, self.envelope * rounding))
+        measured = min(self.envelope * rounding, self.cap * scale)
+        return Tolerance(self.rtol, max(self.atol, self.floor * scale, measured))
 
     def __str__(self) -> str:
         return (f"rtol={self.rtol:.2g}, atol per array = max({self.floor:.2g} x its max|ref|, "
-                f"{self.envelope:g} x its rounding envelope)")
+                f"{self.envelope:g} x its rounding envelope up to {self.cap:.2g} x its max|ref|)")
 
 
 #: check_model's defaults: see :class:`ScaledTolerance` and docs/tolerances.md.
 POLICY: dict[np.dtype, dict[str, ScaledTolerance]] = {
     np.dtype(np.float64): {
-        FORWARD: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0),
-        GRADIENT: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0),
+        FORWARD: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0,
+                                   cap=1e-4),
+        GRADIENT: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0,
+                                   cap=1e-4),
     },
     np.dtype(np.float32): {
-        FORWARD: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0),
-        GRADIENT: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0),
+        FORWARD: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0,
+                                   cap=1e-2),
+        GRADIENT: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0,
+                                   cap=1e-2),
     },
 }
 
