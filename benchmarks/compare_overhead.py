@@ -37,13 +37,15 @@ import torch  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 import compare  # noqa: E402
+import compare.cases  # noqa: E402
+import compare.lecture_printout  # noqa: E402
 import scratch  # noqa: E402
 import torch_ref  # noqa: E402
 
 
 def lecture_setup():
     net = compare.cases.lecture_net()
-    x = np.array(compare.cases.LECTURE_X)
+    x = compare.lecture_printout.example_arrays()[0]
     twin = torch_ref.to_torch(net)
     x_t = torch.from_numpy(x.copy())
 

@@ -8,7 +8,7 @@ See ``compare.tolerances`` for how close is close enough, and
 the README's "Reading a report" for how to read a report.
 
 The public names below are imported on first use (PEP 562), not when the
-package is: the pytest plugin (``compare.pytest_plugin``) is loaded by every
+package is: the pytest plugin (``twinnet.pytest_plugin``) is loaded by every
 pytest run in an environment where twinnet is installed, and must not make
 unrelated test suites pay for importing torch.
 """

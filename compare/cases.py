@@ -22,85 +22,28 @@ still well-conditioned in p.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 import scratch
-import torch_ref
 
+from .case import (
+    BCE_INPUT_LIMIT,
+    DTYPES,
+    KINK_SAFETY,
+    KINKED,
+    MAX_DRAWS,
+    NEAR_KINK,
+    Case,
+    draw_targets,
+    loss_named,
+    pick_loss,
+)
+from .cases_conv import is_structured, structured_case
 from .diff import compare_many
+from .lecture_printout import EXAMPLE_LABEL, example_arrays, printed_array
 from .model_check import check_model
 from .report import FORWARD, LOSS, PARAM_GRAD, Entry, Report
 from .tolerances import Tolerance
-
-DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-KINKED = (scratch.ReLU, scratch.Step)
-BCE_INPUT_LIMIT = {np.dtype(np.float32): 4.0, np.dtype(np.float64): 12.0}
-KINK_SAFETY = 8.0      # a pre-activation within 8 bounds of 0 is too close to call
-NEAR_KINK = 1000.0     # a deliberate near-kink point sits 1000 bounds from 0
-MAX_DRAWS = 50
-
-
-@dataclass(eq=False)
-class Case:
-    """One random model with its data; ``check()`` runs :func:`compare.check_model`.
-
-    Attributes
-    ----------
-    seed : int
-    dtype : np.dtype
-    model : scratch.Sequential, scratch.Net or a single scratch layer
-    x : np.ndarray, (batch, in)
-    y : targets (or labels for Net), or None with no loss
-    loss : scratch loss, or None (Net: its own; otherwise a random upstream)
-    kinks : list[str]
-        What was placed at or near a kink, e.g. "exact 0 into layer 1 (ReLU()) unit 2".
-    """
-
-    seed: int
-    dtype: np.dtype
-    model: object
-    x: np.ndarray
-    y: object
-    loss: object
-    kinks: list = field(default_factory=list)
-
-    @property
-    def replay(self) -> str:
-        """Python that rebuilds and checks this case.
-
-        E.g. ``"compare.random_case(7, dtype='float64').check()"``.
-        """
-        return f"compare.random_case({self.seed}, dtype='{self.dtype.name}').check()"
-
-    def check(self, **kwargs) -> Report:
-        """check_model on this case; backward runs twice unless told otherwise.
-
-        Parameters
-        ----------
-        **kwargs
-            Passed to :func:`compare.check_model` (``seed``, ``backward_twice`` and
-            ``replay`` default to this case's).
-
-        Returns
-        -------
-        Report
-        """
-        kwargs.setdefault("seed", self.seed)
-        kwargs.setdefault("backward_twice", True)
-        kwargs.setdefault("replay", self.replay)
-        return check_model(self.model, self.x, self.y, self.loss, **kwargs)
-
-    def __str__(self) -> str:
-        if isinstance(self.model, scratch.Net):
-            model, loss = f"Net({self.model.l1.in_dim}, {self.model.l1.out_dim})", \
-                "Net's summed BCE"
-        else:
-            model = repr(self.model)
-            loss = "random upstream" if self.loss is None else repr(self.loss)
-        return (f"case {self.seed}: {model} + {loss}, batch {self.x.shape[0]}, "
-                f"{self.dtype.name}" + (f"; {'; '.join(self.kinks)}" if self.kinks else ""))
 
 
 def random_case(seed: int, dtype=None) -> Case:
@@ -114,8 +57,6 @@ def random_case(seed: int, dtype=None) -> Case:
     dt = drawn if dtype is None else np.dtype(dtype)
     if dt not in DTYPES:
         raise ValueError(f"random_case: dtype must be float32 or float64, got {dt}")
-    from .cases_conv import is_structured, structured_case  # imports this module
-
     if is_structured(seed):
         return structured_case(rng, dt, int(seed))
     for _ in range(MAX_DRAWS):
@@ -152,7 +93,7 @@ def _draw(rng, dt, seed) -> Case | None:
     out = _place_kinks_and_check(layers, x, bce, dt, rng, kinks)
     if out is None:
         return None
-    y = _targets(rng, model, loss, out.shape, dt)
+    y = draw_targets(rng, model, loss, out.shape, dt)
     return Case(seed, dt, model, x, y, loss, kinks)
 
 
@@ -166,21 +107,21 @@ def _net(rng, dt) -> scratch.Net:
 def _single_layer(rng, dt):
     n_in, pick = int(rng.integers(1, 7)), rng.random()
     if pick < 0.4:
-        loss = _pick_loss(rng, allow_bce=False)
+        loss = pick_loss(rng, allow_bce=False)
         n_out = int(rng.integers(2, 6)) if loss == "cross_entropy" else int(rng.integers(1, 5))
         return scratch.Linear(n_in, n_out, bias=rng.random() < 0.8, rng=rng, dtype=dt), \
-            _loss(loss, rng), n_out
+            loss_named(loss, rng), n_out
     if pick < 0.6:
         n_out = int(rng.integers(1, 5))
         layer = scratch.LinearSigmoid(n_in, n_out, rng=rng, dtype=dt)
         layer.params["W"] *= dt.type(0.5)
-        return layer, _loss(str(rng.choice(["bce", "mse"])), rng), n_out
+        return layer, loss_named(str(rng.choice(["bce", "mse"])), rng), n_out
     act = [scratch.Sigmoid, scratch.Tanh, scratch.ReLU, scratch.Identity][int(rng.integers(4))]
-    return act(), _loss("mse" if rng.random() < 0.8 else None, rng), None
+    return act(), loss_named("mse" if rng.random() < 0.8 else None, rng), None
 
 
 def _sequential(rng, dt):
-    loss = _pick_loss(rng, allow_bce=True)
+    loss = pick_loss(rng, allow_bce=True)
     depth = int(rng.integers(1, 5))
     n_out = int(rng.integers(2, 6)) if loss == "cross_entropy" else int(rng.integers(1, 4))
     widths = [int(rng.integers(1, 7))] + [int(rng.integers(1, 9)) for _ in range(depth - 1)]
@@ -204,19 +145,7 @@ def _sequential(rng, dt):
             layers.append(scratch.Sigmoid())
         elif loss in ("mse", None) and rng.random() < 0.5:
             layers.append([scratch.Sigmoid, scratch.Tanh, scratch.ReLU][int(rng.integers(3))]())
-    return scratch.Sequential(*layers), _loss(loss, rng), n_out
-
-
-def _pick_loss(rng, allow_bce: bool):
-    names = ["bce", "bce_with_logits", "mse", "cross_entropy", None]
-    p = [0.3, 0.2, 0.25, 0.2, 0.05] if allow_bce else [0.0, 0.3, 0.35, 0.3, 0.05]
-    return names[int(rng.choice(5, p=p))]
-
-
-def _loss(name, rng):
-    if name is None:
-        return None
-    return torch_ref.loss_by_name(name, reduction="mean" if rng.random() < 0.6 else "sum")
+    return scratch.Sequential(*layers), loss_named(loss, rng), n_out
 
 
 def _in_features(layer, rng) -> int:
@@ -224,20 +153,6 @@ def _in_features(layer, rng) -> int:
         if hasattr(layer, attr):
             return getattr(layer, attr)
     return int(rng.integers(1, 7))  # an activation takes any width
-
-
-def _targets(rng, model, loss, out: tuple, dt):
-    if isinstance(model, scratch.Net):
-        labels = rng.integers(0, 2, size=out[0])
-        return int(labels[0]) if rng.random() < 0.3 else labels
-    if loss is None:
-        return None
-    if isinstance(loss, scratch.CrossEntropyLoss):
-        return rng.integers(0, out[1], size=out[0])
-    if isinstance(loss, scratch.BCELoss | scratch.BCEWithLogitsLoss):
-        hard = rng.random() < 0.7
-        return (rng.integers(0, 2, size=out) if hard else rng.random(out)).astype(dt)
-    return rng.normal(size=out).astype(dt)
 
 
 # -- kinks -----------------------------------------------------------------------
@@ -310,26 +225,21 @@ def _kink(layer, a, err, eps, rng, kinks, where) -> None:
 
 
 # -- the lecture -----------------------------------------------------------------
-LECTURE_W = [[1.0, -1.0, 3.0], [2.0, 2.0, -1.0]]
-LECTURE_V = [[0.1], [0.5], [-0.1]]
-LECTURE_X = [[5.0, 3.0]]
-LECTURE_LABEL = 1
-# Cell [85]'s printout and the slide's y, with the tolerance their printed digits allow.
+# The printout's quantities judged here, each with the tolerance its printed digits allow.
 LECTURE_PRINTED = {
-    "y": ([[0.590378]], Tolerance(rtol=0.0, atol=5e-7)),
-    "loss": ([[0.52699227]], Tolerance(rtol=0.0, atol=5e-9)),
-    "l1.W": ([[-3.42057777e-06, -2.01341432e-01, 1.25838681e-06],
-              [-2.05234666e-06, -1.20804859e-01, 7.55032084e-07]], Tolerance(rtol=5e-9, atol=0.0)),
-    "l2.W": ([[-0.40961516], [-0.29945768], [-0.40961948]], Tolerance(rtol=0.0, atol=5e-9)),
+    "y": ("y", (1, 1), Tolerance(rtol=0.0, atol=5e-7)),
+    "loss": ("loss", (1, 1), Tolerance(rtol=0.0, atol=5e-9)),
+    "l1.W": ("dJ/dW", (2, 3), Tolerance(rtol=5e-9, atol=0.0)),
+    "l2.W": ("dJ/dV", (3, 1), Tolerance(rtol=0.0, atol=5e-9)),
 }
 LECTURE_TWIN_ATOL = 1e-12
 
 
 def lecture_net() -> scratch.Net:
     """The lecture's network with its W and V (cell [85])."""
+    _, w, v = example_arrays()
     net = scratch.Net(2, 3, rng=0)
-    net.l1.W = np.array(LECTURE_W)
-    net.l2.W = np.array(LECTURE_V)
+    net.l1.W, net.l2.W = w, v
     return net
 
 
@@ -341,8 +251,8 @@ def lecture_example() -> Report:
     gradients of each side against the digits the lecture prints.
     """
     net = lecture_net()
-    x = np.array(LECTURE_X)
-    twin = check_model(net, x, LECTURE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
+    x = example_arrays()[0]
+    twin = check_model(net, x, EXAMPLE_LABEL, rtol=0.0, atol=LECTURE_TWIN_ATOL,
                        grad_rtol=0.0, grad_atol=LECTURE_TWIN_ATOL, backward_twice=True,
                        replay="compare.lecture_example()")
     sides = {
@@ -352,11 +262,12 @@ def lecture_example() -> Report:
         "l2.W": (1, twin.entry("l2 ", PARAM_GRAD), "dL/dW (V)"),
     }
     specs, pairs = [], []
-    for key, (printed, tol) in LECTURE_PRINTED.items():
+    for key, (quantity, shape, tol) in LECTURE_PRINTED.items():
         layer, entry, label = sides[key]
+        printed = printed_array(quantity, shape)
         for side, value in (("scratch", entry.actual), ("torch", entry.expected)):
             specs.append((f"{label} ({side} vs printed)", entry, layer, key))
-            pairs.append((value, np.array(printed), tol))
+            pairs.append((value, printed, tol))
     printed_entries = [
         Entry(label, entry.kind, layer, entry.layer_desc, diff, is_loss=entry.is_loss,
               param=key if entry.kind == PARAM_GRAD else None)
@@ -365,5 +276,5 @@ def lecture_example() -> Report:
                   twin.entries + printed_entries, dtype=np.float64, actual_name="scratch",
                   expected_name="torch | printed",
                   tolerances={"scratch vs torch": Tolerance(0.0, LECTURE_TWIN_ATOL),
-                              **{f"printed {k}": t for k, (_, t) in LECTURE_PRINTED.items()}},
+                              **{f"printed {k}": t for k, (_, _, t) in LECTURE_PRINTED.items()}},
                   notes=twin.notes, replay="compare.lecture_example()")

@@ -31,7 +31,7 @@ import numpy as np
 import scratch
 from scratch.conv import windows
 
-from .cases import KINK_SAFETY, MAX_DRAWS, NEAR_KINK, Case, _loss, _pick_loss, _targets
+from .case import KINK_SAFETY, MAX_DRAWS, NEAR_KINK, Case, draw_targets, loss_named, pick_loss
 
 STRUCTURED_SHARE = 0.25
 STRUCTURED_STREAM = 5  # second word of the seed that decides the family; any fixed tag will do
@@ -67,7 +67,7 @@ def _draw(rng, dt, seed) -> Case | None:
     if out is None:
         return None
     model = layers[0] if len(layers) == 1 else scratch.Sequential(*layers)
-    y = _targets(rng, model, loss, out.shape, dt)
+    y = draw_targets(rng, model, loss, out.shape, dt)
     return Case(seed, dt, model, x, y, loss, kinks)
 
 
@@ -113,14 +113,14 @@ def _conv_net(rng, dt, batch):
                          zip(size, pool.kernel_size, pool.stride, strict=True))
     ending = rng.random()
     if ending < 0.65:
-        loss = _pick_loss(rng, allow_bce=False)
+        loss = pick_loss(rng, allow_bce=False)
         n_out = int(rng.integers(2, 6)) if loss == "cross_entropy" else int(rng.integers(1, 4))
         layers += [scratch.Flatten(),
                    scratch.Linear(channels * size[0] * size[1], n_out, rng=rng, dtype=dt)]
-        return layers, x, _loss(loss, rng)
+        return layers, x, loss_named(loss, rng)
     if ending < 0.8:
         layers.append(scratch.Softmax(1))
-    return layers, x, _loss("mse" if rng.random() < 0.6 else None, rng)
+    return layers, x, loss_named("mse" if rng.random() < 0.6 else None, rng)
 
 
 def _recurrent_net(rng, dt, batch):
@@ -135,18 +135,18 @@ def _recurrent_net(rng, dt, batch):
         hidden = layers[-1].hidden_size
     ending = rng.random()
     if ending < 0.55:
-        loss = _pick_loss(rng, allow_bce=False)
+        loss = pick_loss(rng, allow_bce=False)
         n_out = int(rng.integers(2, 6)) if loss == "cross_entropy" else int(rng.integers(1, 4))
         layers += [scratch.Flatten(), scratch.Linear(steps * hidden, n_out, rng=rng, dtype=dt)]
-        return layers, x, _loss(loss, rng)
+        return layers, x, loss_named(loss, rng)
     if ending < 0.8:
         layers.append(scratch.Softmax(int(rng.choice([-1, 1, 2]))))
-    return layers, x, _loss("mse" if rng.random() < 0.6 else None, rng)
+    return layers, x, loss_named("mse" if rng.random() < 0.6 else None, rng)
 
 
 def _single_layer(rng, dt, batch):
     pick = int(rng.integers(5))
-    loss = _loss("mse" if rng.random() < 0.6 else None, rng)
+    loss = loss_named("mse" if rng.random() < 0.6 else None, rng)
     if pick == 4:
         layers, x, _ = _recurrent_net(rng, dt, batch)
         return layers[:1], x, loss

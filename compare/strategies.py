@@ -24,8 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ImportError as err:  # an optional extra: say which one instead of a bare ImportError
+    raise ImportError(
+        "compare.strategies needs Hypothesis, which twinnet installs only with an extra: "
+        "pip install 'twinnet[hypothesis]' (or 'twinnet[test]')") from err
 
 import scratch
 

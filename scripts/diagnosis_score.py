@@ -11,7 +11,7 @@ hint kinds, written down below before looking at the output):
   written independently of the diagnosis;
 * ``conv``: the conv/pool/RNN helper's planted bugs
   (tests/scratch/broken_conv_layers.py);
-* ``mutants``: the mutation catalogue (compare/mutants), when it is present.
+* ``mutants``: the mutation catalogue (twinnet/mutants), when it is present.
 
 A bug with no detector for its cause (a wrong formula, a gradient routed to
 the wrong element) expects nothing: "no known signature fits" is then the
@@ -208,7 +208,7 @@ MUTANT_CAUSES: dict[str, set] = {
 
 def mutants_catalogue():
     try:
-        from compare.mutants.catalogue import MUTANTS
+        from twinnet.mutants.catalogue import MUTANTS
     except ImportError:
         return
     for m in MUTANTS:

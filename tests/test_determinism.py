@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import scratch
-from compare.mutants.threads import thread_count_effect
+from twinnet.mutants.threads import thread_count_effect
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,12 +15,12 @@ import inspect
 
 import pytest
 
-PACKAGES = ("scratch", "torch_ref", "compare")
+PACKAGES = ("scratch", "torch_ref", "compare", "twinnet")
 # Public functions/classes outside the packages' __all__ that the brief names.
 EXTRA_MODULES = (
-    "compare.cli", "compare.commands.bench", "compare.commands.check",
-    "compare.commands.false_alarms", "compare.commands.lecture", "compare.commands.mutants",
-    "compare.commands.tasks", "compare.render", "compare.plan", "compare.recording",
+    "twinnet.cli", "twinnet.commands.bench", "twinnet.commands.check",
+    "twinnet.commands.false_alarms", "twinnet.commands.lecture", "twinnet.commands.mutants",
+    "twinnet.commands.tasks", "compare.render", "compare.plan", "compare.recording",
     "compare.access", "torch_ref.registry",
 )
 

@@ -104,7 +104,7 @@ def user_project(pytester, monkeypatch):
             assert replace[0] in source, f"{name} no longer contains {replace[0]!r}"
             source = source.replace(replace[0], replace[1])
         pytester.makepyfile(**{Path(name).stem: source})
-        return pytester.runpytest("-p", "compare.pytest_plugin", "-p", "no:cacheprovider",
+        return pytester.runpytest("-p", "twinnet.pytest_plugin", "-p", "no:cacheprovider",
                                   "-W", "ignore::pytest.PytestAssertRewriteWarning")
 
     return run

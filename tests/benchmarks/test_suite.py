@@ -6,8 +6,8 @@ import pytest
 
 from benchmarks import report, suite
 from benchmarks.timing import Result, skipped
-from compare import cli
-from compare.commands import bench
+from twinnet import cli
+from twinnet.commands import bench
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FAST = "lecture_net,mid_mlp_float64,large_mlp_float32,digits_cnn,random_cases"
@@ -87,3 +87,13 @@ def test_markdown_table_rows():
     (2.5, "2.5 s"), (0.0123, "12.3 ms"), (4.56e-5, "45.6 us"), (3e-8, "30 ns"), (None, "-")])
 def test_format_seconds(seconds, text):
     assert report.format_seconds(seconds) == text
+
+
+def test_bench_from_an_installed_wheel_says_how_to_get_the_suite(tmp_path, monkeypatch, capsys):
+    # An installed wheel has no benchmarks/ beside its packages: pretend so.
+    monkeypatch.setattr(bench, "CHECKOUT", tmp_path)
+    monkeypatch.setattr(bench, "_import_suite", lambda: None)
+    args = cli.build_parser().parse_args(["bench"])
+    assert bench.run(args) == 2
+    err = capsys.readouterr().err
+    assert "bash benchmarks/run.sh" in err and str(tmp_path) in err

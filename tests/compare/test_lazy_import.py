@@ -6,7 +6,7 @@ import sys
 
 def test_plugin_and_package_import_without_torch_then_exports_resolve():
     code = (
-        "import sys, compare, compare.pytest_plugin\n"
+        "import sys, compare, twinnet.pytest_plugin\n"
         "assert 'torch' not in sys.modules, 'torch imported eagerly'\n"
         "from compare import check_model, lockstep, TOLERANCES\n"
         "assert 'torch' in sys.modules\n"

@@ -3,7 +3,7 @@
 import json
 
 import compare.cases
-from compare.cli import main
+from twinnet.cli import main
 
 from .planted_models import MODEL_CASES
 
