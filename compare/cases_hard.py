@@ -27,7 +27,7 @@ import numpy as np
 
 import scratch
 
-from .cases import DTYPES, MAX_DRAWS, Case, _loss, _targets
+from .case import DTYPES, MAX_DRAWS, Case, draw_targets, loss_named
 from .cases_conv import _forward_with_bounds
 
 FAMILIES = ("scaled", "pixels", "deep", "wide", "saturated")
@@ -87,7 +87,7 @@ def _draw(rng, dt, seed, family) -> Case | None:
     if family == "saturated" and not _final_in_range(layers, x, dt):
         return None
     model = scratch.Sequential(*layers)
-    y = _targets(rng, model, loss, out.shape, dt)
+    y = draw_targets(rng, model, loss, out.shape, dt)
     if family == "saturated":
         y = rng.integers(0, 2, size=out.shape).astype(dt)  # labels exactly 0 and 1
     return HardCase(seed, dt, model, x, y, loss, kinks)
@@ -106,7 +106,7 @@ def _end(rng, dt, width, names=("mse", "cross_entropy", "bce_with_logits")):
     """The last Linear and a loss on top of ``width`` features."""
     name = str(rng.choice(list(names)))
     n_out = int(rng.integers(2, 6)) if name == "cross_entropy" else int(rng.integers(1, 4))
-    return [_dense(rng, dt, width, n_out)], _loss(name, rng)
+    return [_dense(rng, dt, width, n_out)], loss_named(name, rng)
 
 
 def _scaled(rng, dt, batch):
@@ -147,7 +147,7 @@ def _deep(rng, dt, batch):
     for _ in range(depth - 1):
         layers += [_dense(rng, dt, width, width), act()]
     if rng.random() < 0.4:
-        return layers + [_dense(rng, dt, width, 1), scratch.Sigmoid()], x, _loss("bce", rng)
+        return layers + [_dense(rng, dt, width, 1), scratch.Sigmoid()], x, loss_named("bce", rng)
     end, loss = _end(rng, dt, width)
     return layers + end, x, loss
 
@@ -168,7 +168,7 @@ def _saturated(rng, dt, batch):
         layers += [_dense(rng, dt, width, width, scale=float(rng.uniform(5, 25))),
                    scratch.Sigmoid()]
     final = _dense(rng, dt, width, int(rng.integers(1, 4)), scale=float(rng.uniform(2, 10)))
-    return layers + [final, scratch.Sigmoid()], x, _loss("bce", rng)
+    return layers + [final, scratch.Sigmoid()], x, loss_named("bce", rng)
 
 
 def _final_in_range(layers, x, dt) -> bool:
