@@ -71,9 +71,9 @@ def detect_weight_not_transposed(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     return None
 
 
-def _pre_activation_forms(x64, W64, y64):
-    """Local derivatives a fused ``act(x @ W)`` layer's backward may wrongly use."""
-    z = x64 @ W64
+def _pre_activation_forms(x64, W64, y64, b64=None):
+    """Local derivatives a fused ``act(x @ W (+ b))`` layer's backward may wrongly use."""
+    z = x64 @ W64 if b64 is None else x64 @ W64 + b64
     return [
         ("1 (no activation derivative)", np.ones_like(z),
          "the activation's derivative is left out, as if the layer were linear"),
@@ -108,7 +108,9 @@ def detect_fused_derivative(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     else:
         return None
     tol = max(rtol, 1e-9) * 10
-    for name, local, why in _pre_activation_forms(x64, W64, y64):
+    bias = ctx.bias
+    b64 = bias.astype(np.float64) if bias is not None and bias.shape == (W.shape[1],) else None
+    for name, local, why in _pre_activation_forms(x64, W64, y64, b64):
         if allclose(a.astype(np.float64), rebuild(local), tol, atol) and not allclose(
                 b.astype(np.float64), rebuild(local), tol, atol):
             msg = (f"scratch equals {what} with L = {name} on all {a.size} elements: {why}.")
