@@ -11,7 +11,10 @@ hint kinds, written down below before looking at the output):
   written independently of the diagnosis;
 * ``conv``: the conv/pool/RNN helper's planted bugs
   (tests/scratch/broken_conv_layers.py);
-* ``mutants``: the mutation catalogue (twinnet/mutants), when it is present.
+* ``mutants``: the mutation catalogue (twinnet/mutants), when it is present;
+* ``frozen``: 30 bugs written after the detectors were frozen (scripts/frozen_bugs.py),
+  in other people's styles, with their expected causes written before any run:
+  the honest measure of how general the detectors are.
 
 A bug with no detector for its cause (a wrong formula, a gradient routed to
 the wrong element) expects nothing: "no known signature fits" is then the
@@ -220,8 +223,15 @@ def _check_mutant(m):
     return check_model(case.model, case.x, case.y, case.loss)
 
 
+def frozen_catalogue():
+    from scripts.frozen_bugs import FROZEN_BUGS
+
+    for bug, expected, build in FROZEN_BUGS:
+        yield bug, expected, (lambda b=build: check_model(*b())), None
+
+
 CATALOGUES = {"planted": planted_catalogue, "broken": broken_catalogue, "conv": conv_catalogue,
-              "mutants": mutants_catalogue}
+              "mutants": mutants_catalogue, "frozen": frozen_catalogue}
 
 
 def score(name: str) -> Counter:
@@ -244,7 +254,7 @@ def score(name: str) -> Counter:
         got = hints[0].kind if hints else "(no hint)"
         if got in expected:
             verdict = "right cause"
-        elif got == "unexplained":
+        elif got in ("unexplained", "(no hint)"):  # no cause named either way
             verdict = "unexplained"
         else:
             verdict = "other kind"
@@ -267,11 +277,11 @@ def main(argv: list[str]) -> int:
         rows.append((name, total, tally))
     print()
     print("catalogue  bugs  right cause  no signature fits  another kind  not caught  "
-          "share right")
+          "share right  share wrong")
     for name, total, t in rows:
         print(f"{name:9s}  {total:4d}  {t['right cause']:11d}  {t['unexplained']:17d}  "
               f"{t['other kind']:12d}  {t['not caught'] + t['check raised']:10d}  "
-              f"{t['right cause'] / total:11.0%}")
+              f"{t['right cause'] / total:11.0%}  {t['other kind'] / total:11.0%}")
     return 0
 
 
