@@ -157,56 +157,7 @@ def conv_catalogue():
 # diagnosis does not have (yet) are listed too: "operand" (a product with the
 # wrong operand), "inplace" (an array overwritten in place), "clamp" (a clamp
 # or eps that differs from torch's); such a mutant can only score "unexplained".
-MUTANT_CAUSES: dict[str, set] = {
-    "linear-dW-transposed": {"transpose"},
-    "linear-dx-uses-W": {"transpose"},
-    "linear-dW-uses-output": {"operand"},
-    "linear-db-first-row": {"wrong_axis"},
-    "linear-db-mean": {"scale"},
-    "linear-grads-averaged-twice": {"scale"},
-    "linear-dW-accumulates": {"accumulated"},
-    "linear-stale-input": {"stateful"},
-    "sigmoid-no-derivative": {"derivative"},
-    "sigmoid-derivative-at-input": {"derivative"},
-    "sigmoid-ignores-upstream": {"derivative"},
-    "sigmoid-wrong-sign": {"sign_flip"},
-    "tanh-derivative-at-input": {"derivative"},
-    "tanh-derivative-not-squared": {"derivative"},
-    "relu-mask-output-ge-0": {"derivative"},
-    "relu-grad-at-zero": {"kink"},
-    "relu-ignores-upstream": {"derivative"},
-    "relu-inplace-overwrites-input": {"inplace"},
-    "tanh-inplace-clobbers-cache": {"inplace"},
-    "step-straight-through": {"zeros", "derivative"},
-    "linsig-no-sigmoid-derivative": {"derivative"},
-    "linsig-derivative-at-preactivation": {"derivative"},
-    "linsig-grad-in-skips-derivative": {"derivative"},
-    "linsig-dW-transposed": {"transpose"},
-    "mse-missing-2": {"scale"},
-    "mse-not-divided-by-n": {"scale"},
-    "mse-wrong-sign": {"sign_flip"},
-    "bce-not-divided-by-n": {"scale"},
-    "bce-wrong-sign": {"sign_flip"},
-    "bce-eps-1e-7": {"clamp"},
-    "bce-log-clamp-10": {"clamp"},
-    "bce-logits-missing-sigmoid": {"operand"},
-    "bce-logits-naive-forward": {"nonfinite"},
-    "ce-missing-onehot": {"offset"},
-    "ce-not-divided-by-batch": {"scale"},
-    "ce-divided-by-all-elements": {"scale"},
-    "ce-no-max-shift": {"nonfinite"},
-    # Added to the catalogue later; registered after a first run had been seen.
-    "rnn-bptt-one-step-short": {"localized"},
-    "rnn-truncated-to-one-step": {"localized"},
-    "rnn-b_hh-grad-never-written": {"never_written"},
-    "conv-dW-kernel-flipped": {"flip"},
-    "conv-dx-kernel-flipped": {"flip"},
-    "conv-db-mean-over-positions": {"scale"},
-    "conv-col2im-overwrites": set(),
-    "maxpool-grad-to-every-tied-max": {"kink"},
-    "maxpool-grad-spread-evenly": set(),
-    "softmax-diagonal-jacobian": {"derivative"},
-}
+from twinnet.mutants.causes import CAUSES as MUTANT_CAUSES  # noqa: E402
 
 
 def mutants_catalogue():
