@@ -1,4 +1,13 @@
-"""How close is close enough: the tolerance table, by dtype and by what is compared.
+"""How close is close enough: check_model's scale-aware policy, and the fixed table.
+
+check_model's default is :data:`POLICY` (a :class:`ScaledTolerance` per dtype
+and group): each compared array gets its own atol, the larger of a fraction of
+its own largest value and a multiple of its measured rounding envelope
+(:mod:`compare.envelope`), so small gradients are judged at their own scale and
+honest rounding of large or cancelling sums never fails. The measurements
+behind it, and how it relates to torch.testing and torch.autograd.gradcheck,
+are in docs/tolerances.md. The fixed table below is what an explicit
+``rtol=/atol=`` pair replaces, and what probes, check_layer and gradcheck use.
 
 An element passes when ``|actual - expected| <= atol + rtol * |expected|``
 (torch.testing's rule; ``expected`` is the reference side: torch, or finite
