@@ -16,18 +16,17 @@ unrelated test suites pay for importing torch.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 # public name -> submodule that defines it
 _EXPORTS = {
     "Case": "cases", "lecture_example": "cases", "random_case": "cases",
     "random_cases": "cases",
     "STATUSES": "diff", "ArrayDiff": "diff", "compare_arrays": "diff",
-    "gradcheck": "gradcheck",
+    "gradcheck": "gradient_check",
     "check_layer": "layer_check",
-    "LockstepDivergence": "lockstep", "LockstepResult": "lockstep",
-    "assert_lockstep": "lockstep", "lockstep": "lockstep",
+    "check_pair": "pairs", "check_loss_fn": "pairs", "check_engine": "engine",
+    "LockstepDivergence": "lockstep_run", "LockstepResult": "lockstep_run",
+    "assert_lockstep": "lockstep_run", "lockstep": "lockstep_run",
     "assert_model_matches": "model_check", "check_model": "model_check",
     "Divergence": "report", "Entry": "report", "Report": "report",
     "TOLERANCES": "tolerances", "Tolerance": "tolerances", "tolerance_for": "tolerances",
@@ -47,20 +46,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """``compare.lockstep`` and ``compare.gradcheck`` name both a function and its module.
-
-    Importing a submodule makes Python set it as an attribute of this package,
-    which would hide the function of the same name; this keeps the function,
-    as an eager ``from .lockstep import lockstep`` used to.
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

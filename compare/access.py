@@ -5,7 +5,8 @@ Three layouts are understood (see :func:`param_access`):
 * dicts of arrays under two attributes, e.g. scratch's ``params``/``grads``,
   numpy-ml's ``parameters``/``gradients``, or any names the user gives;
 * one attribute per parameter with its gradient beside it, as the lecture's
-  ``W`` / ``W_grad`` (also ``grad_W``);
+  ``W`` / ``W_grad`` (also ``grad_W``, and the book style ``W`` / ``dW``,
+  ``w`` / ``dw``, ``b`` / ``db``);
 * no parameters at all (an activation).
 
 Gradients are read *after* backward through the accessor, because a lecture
@@ -14,6 +15,8 @@ layer rebinds ``self.W_grad`` on every call.
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -71,12 +74,53 @@ def _attr_access(layer, names, grad_names) -> ParamAccess:
                        "attributes " + ", ".join(f".{n}/.{grad_of[n]}" for n in names))
 
 
+# Attributes that hold a layer's cached input/output, never a parameter: a layer caching
+# ``x`` and storing ``dx`` must not make ``x`` a parameter through the ``d`` + name rule.
+CACHE_NAMES = frozenset({"x", "X", "y", "Y", "z", "Z", "h", "out", "output", "inp", "input",
+                         "inputs", "mask", "cache", "a", "A", "prev_h", "next_h"})
+GRAD_FORMS = ("{}_grad", "grad_{}", "d{}")
+# Names that say "a weight" even when no gradient sits beside them (for error messages).
+PARAM_LIKE = re.compile(r"^(W\w*|w|w\d|b|b\d|bias\w*|biases|weights?\w*|gamma|beta|kernel"
+                        r"|U|V|bh|by)$")
+
+
+def _forward_arg_names(layer) -> set:
+    try:
+        return set(inspect.signature(layer.forward).parameters)
+    except (AttributeError, TypeError, ValueError):
+        return set()
+
+
 def _grad_attr_for(layer, name: str) -> str | None:
-    # Not "d" + name: layers that cache "x" and "dx" would make x a parameter.
-    for candidate in (f"{name}_grad", f"grad_{name}"):
-        if hasattr(layer, candidate):
-            return candidate
+    if name in CACHE_NAMES or name in _forward_arg_names(layer):
+        return None
+    for form in GRAD_FORMS:
+        if hasattr(layer, form.format(name)):
+            return form.format(name)
     return None
+
+
+def _discovery_error(layer) -> AttributeError | None:
+    """An error listing what was found, when the layer looks parameterised but nothing matched."""
+    arrays = {n: v for n, v in vars(layer).items() if isinstance(v, np.ndarray)}
+    dicts = [n for n, v in vars(layer).items() if isinstance(v, Mapping) and v
+             and all(isinstance(a, np.ndarray) for a in v.values())]
+    weights = [n for n, v in arrays.items() if PARAM_LIKE.match(n) and v.dtype.kind == "f"]
+    if not weights and not dicts:
+        return None
+    found = ", ".join(f".{n} {tuple(v.shape)}" for n, v in arrays.items()) or "none"
+    looked = ", ".join(f.format("W") for f in GRAD_FORMS)
+    if weights:
+        call = (f"params={weights!r}, grads={[f'<gradient of {n}>' for n in weights]!r}")
+    else:
+        call = f"params={dicts[0]!r}, grads='<the dict holding their gradients>'"
+    return AttributeError(
+        f"{_describe(layer)}: could not tell its parameters and their gradients apart "
+        f"(looked for dicts {' and '.join('/'.join(p) for p in DICT_NAMES)}, and beside each "
+        f"array X an attribute named like {looked}). Array attributes found: {found}"
+        + (f"; dicts of arrays: {', '.join('.' + d for d in dicts)}" if dicts else "")
+        + f". Name them, e.g. check_layer(layer, reference, x, {call}), or pass params=[] "
+        "if none of these is trained")
 
 
 def param_access(layer, params=None, grads=None) -> ParamAccess:
@@ -90,8 +134,12 @@ def param_access(layer, params=None, grads=None) -> ParamAccess:
         * list: attribute names, one array each (e.g. ``["W", "b"]``);
         * None: auto-detect, trying dicts ``params``/``grads`` and
           ``parameters``/``gradients``, then every array attribute ``X`` with a
-          gradient attribute ``X_grad`` or ``grad_X`` (as the lecture's
-          ``W`` and ``W_grad``). Nothing found means no parameters.
+          gradient attribute ``X_grad``, ``grad_X`` or ``dX`` (as the lecture's
+          ``W`` and ``W_grad``, a book's ``W`` and ``dW``; cached inputs such
+          as ``x`` are never parameters). Nothing found means no parameters,
+          unless the layer holds weight-like arrays (``W``, ``b``, ``gamma``...)
+          or dicts of arrays: then AttributeError lists what it holds and shows
+          the ``params=``/``grads=`` call to make.
     grads : str, list of str, or None
         The matching gradient dict attribute, or the gradient attribute names.
         None: "grads"/"gradients" beside a params dict, ``X_grad`` beside ``X``.
@@ -122,6 +170,9 @@ def param_access(layer, params=None, grads=None) -> ParamAccess:
              if isinstance(v, np.ndarray) and (g := _grad_attr_for(layer, n)) is not None]
     if found:
         return _attr_access(layer, [n for n, _ in found], [g for _, g in found])
+    err = _discovery_error(layer)
+    if err is not None:
+        raise err
     return ParamAccess(layer, [], None, None, "no parameters")
 
 

@@ -15,19 +15,18 @@ the caller's gradient in place, fails where a single run would pass.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 import scratch
 import torch_ref
-from scratch._checks import check_array
 from scratch.errors import DTypeError
 
 from . import probes
 from .diff import compare_many, error_diff
-from .layer_check import UpstreamError, _upstream, poison_notes, second_run_notes
+from .inputs import validate_input, validate_params, validate_targets
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
 from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .run_notes import poison_notes, second_run_notes
 from .tolerances import (
     GRADIENT,
     TOLERANCES,
@@ -36,6 +35,7 @@ from .tolerances import (
     policy_for,
     tolerance_for,
 )
+from .upstream import UpstreamError, upstream_array
 
 NET_LOSS_DESC = "summed BCE of Net.backward"
 
@@ -115,6 +115,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         layer down: each parameter gradient and dL/dinput.
     """
     __tracebackhide__ = True
+    from .user_model import check_user_model, is_user_model
+    if is_user_model(model):  # a user's own model class: see compare.user_model
+        return check_user_model(model, x, y, loss, upstream=upstream, seed=seed, rtol=rtol,
+                                atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol)
     kind, layers, prefixes = layers_of(model)
     if probe_kinks:
         args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol,
@@ -134,6 +138,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         probe.notes.insert(0, "zeroed " + ", ".join(zeroed))
         return probes.with_probe(main, probe, probes.UNITS_NOTE)
     model_dtype = _model_dtype(model, layers, x)
+    validate_params(layers)  # NaN/inf weights: refused, not reported as a layer's overflow
     ref_dtype = model_dtype if dtype is None else as_numpy_dtype(dtype)
     if ref_dtype not in TOLERANCES:
         raise DTypeError(f"check_model: dtype must be float32 or float64, got {ref_dtype}")
@@ -152,6 +157,7 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     shown_seed = seed if seed is not None else (0 if random_upstream else None)
     seed = 0 if seed is None else int(seed)
     loss, upstream = _resolve_loss(kind, loss, y, upstream)
+    validate_targets(kind, loss, y, upstream, model_dtype)  # bad y: raised, not blamed on loss
     plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
 
     if forward_twice:
@@ -256,7 +262,7 @@ def _model_dtype(model, layers, x) -> np.dtype:
                          "convert x explicitly (twinnet never casts silently)")
     if dt not in TOLERANCES:
         raise DTypeError(f"check_model: x must be float32 or float64, got {dt}")
-    check_array("check_model", "x", x, dtype=dt)  # non-empty, no NaN/inf: bad input, not a bug
+    validate_input(x, "check_model", dtype=dt)  # non-empty, no NaN/inf: bad input, not a bug
     return dt
 
 
@@ -316,7 +322,7 @@ def _run_scratch(model, kind, rec, x, y, loss, upstream, seed, twice):
                     rec.poison()
                 if loss is None:
                     if run == 0:
-                        rec.top_grad = _upstream(upstream, pred.shape, pred.dtype, seed)
+                        rec.top_grad = upstream_array(upstream, pred.shape, pred.dtype, seed)
                     top = rec.top_grad
                 else:
                     if run == 0:
@@ -341,7 +347,7 @@ def _run_torch(plan, rec, x, y, loss, dtype, scratch_error, jitter=None) -> dict
     n = len(plan.torch_layers)
     failed_in = None if scratch_error is None else rec.phase
     stop = rec.layer if failed_in == "forward" else n
-    x_t = torch.from_numpy(x)
+    x_t = torch_ref.as_tensor_safe(x)
     if x_t.dtype != torch_dtype(dtype):
         x_t = x_t.to(torch_dtype(dtype))  # a wider reference was asked for: convert for torch
     a = x_t.requires_grad_(True)
@@ -363,7 +369,7 @@ def _run_torch(plan, rec, x, y, loss, dtype, scratch_error, jitter=None) -> dict
         res["loss"] = nudge(_torch_loss(loss)(a, target))
         res["loss"].backward()
     else:
-        a.backward(torch.from_numpy(rec.top_grad).to(a.dtype))
+        a.backward(torch_ref.as_tensor_safe(rec.top_grad).to(a.dtype))
     res["backward"] = True
     return res
 

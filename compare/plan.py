@@ -79,9 +79,9 @@ class Plan:
                                      f"torch layout, its twin {slot.link.torch_name!r} "
                                      f"{tuple(slot.tensor.shape)}")
                 if self.owned and value.dtype == self.dtype:
-                    slot.tensor.data = torch.from_numpy(value)
+                    slot.tensor.data = torch_ref.as_tensor_safe(value)
                 else:
-                    slot.tensor.copy_(torch.from_numpy(value))
+                    slot.tensor.copy_(torch_ref.as_tensor_safe(value))
                 slot.tensor.grad = None
 
 

@@ -8,11 +8,14 @@ from .activations import Identity, ReLU, Sigmoid, Step, Tanh, sigmoid
 from .conv import Conv2d
 from .data import add_bias_column, load_iris_binary, load_iris_multiclass
 from .errors import (
+    ArgumentError,
+    ArgumentTypeError,
     BackwardBeforeForwardError,
     DTypeError,
     EmptyBatchError,
     LabelError,
     NonFiniteError,
+    ParameterFileError,
     ShapeError,
     TwinnetInputError,
 )
@@ -39,3 +42,4 @@ __all__ = [
 ]
 __all__ += ["Conv2d", "Flatten", "MaxPool2d", "RNN", "Softmax"]
 __all__ += ["StateKeyError", "load", "save"]
+__all__ += ["ArgumentError", "ArgumentTypeError", "ParameterFileError"]

@@ -40,8 +40,8 @@ def check_array(owner: str, what: str, a, *, dtype=None, ndim=None, finite=True)
     finite : bool
         Reject NaN and +-inf.
     """
-    if not isinstance(a, np.ndarray):
-        raise DTypeError(f"{owner}: {what} must be a numpy array, got {type(a).__name__}")
+    if type(a) is not np.ndarray:  # one identity test on the hot path; subclasses below
+        check_array_type(owner, what, a)
     if dtype is None:
         check_float_dtype(owner, what, a.dtype)
     elif a.dtype != dtype:
@@ -83,3 +83,24 @@ def check_features(owner: str, what: str, a: np.ndarray, n: int) -> None:
     """Raise ShapeError unless ``a`` is 2-D ``(batch, n)``."""
     if a.ndim != 2 or a.shape[1] != n:
         raise ShapeError(f"{owner}: expected {what} of shape (batch, {n}), got {a.shape}")
+
+
+# ndarray subclasses whose arithmetic differs from ndarray's: a matrix's ``*`` is a matrix
+# product and its rows stay 2-D; a masked array's mask is ignored by BLAS (``@``) and by
+# torch, so its masked values would be used. Anything else (np.memmap) is a plain array.
+MISLEADING_SUBCLASSES = (np.matrix, np.ma.MaskedArray)
+
+
+def check_array_type(owner: str, what: str, a) -> None:
+    """Raise DTypeError unless ``a`` is an ndarray (or a harmless subclass such as np.memmap).
+
+    Lists and scalars are refused (converting them would pick a dtype silently), and
+    so are ``np.matrix`` and masked arrays, whose arithmetic is not ndarray's.
+    """
+    if not isinstance(a, np.ndarray):
+        raise DTypeError(f"{owner}: {what} must be a numpy array, got {type(a).__name__}")
+    if isinstance(a, MISLEADING_SUBCLASSES):
+        kind = "np.matrix" if isinstance(a, np.matrix) else "a masked array (np.ma)"
+        raise DTypeError(f"{owner}: {what} must be a plain numpy array (np.ndarray), got {kind} "
+                         f"{type(a).__name__} of shape {a.shape}; its arithmetic differs from "
+                         "ndarray's (pass np.asarray(x), after filling any masked values)")

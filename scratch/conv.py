@@ -15,17 +15,14 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .errors import ShapeError
+from ._args import check_count, check_flag
+from .errors import ArgumentError, ArgumentTypeError, ShapeError
 from .layer import ParamLayer, init_rng, param_property
 
 
 def as_count(owner: str, what: str, value) -> int:
     """Return ``value`` as an int if it is a positive integer (not a bool), else raise."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{owner}: {what} must be an int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{owner}: {what} must be >= 1, got {value!r}")
-    return int(value)
+    return check_count(owner, what, value, 1)
 
 
 def as_pair(owner: str, what: str, value, minimum: int) -> tuple[int, int]:
@@ -35,10 +32,11 @@ def as_pair(owner: str, what: str, value, minimum: int) -> tuple[int, int]:
     """
     pair = value if isinstance(value, tuple | list) else (value, value)
     if len(pair) != 2 or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair):
-        raise TypeError(f"{owner}: {what} must be an int or a pair of ints, got {value!r}")
+            isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_) for v in pair):
+        raise ArgumentTypeError(f"{owner}: {what} must be an int or a pair of ints, "
+                                f"got {value!r}")
     if min(pair) < minimum:
-        raise ValueError(f"{owner}: {what} must be >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{owner}: {what} must be >= {minimum}, got {value!r}")
     return int(pair[0]), int(pair[1])
 
 
@@ -142,7 +140,7 @@ class Conv2d(ParamLayer):
         self.kernel_size = as_pair(owner, "kernel_size", kernel_size, 1)
         self.stride = as_pair(owner, "stride", stride, 1)
         self.padding = as_pair(owner, "padding", padding, 0)
-        self.bias = bool(bias)
+        self.bias = check_flag(owner, "bias", bias)
         super().__init__(dtype)
         gen = init_rng(rng)
         kh, kw = self.kernel_size

@@ -33,3 +33,15 @@ class LabelError(TwinnetInputError, ValueError):
 
 class BackwardBeforeForwardError(TwinnetInputError, RuntimeError):
     """``backward`` was called with no cached forward pass to differentiate."""
+
+
+class ArgumentError(TwinnetInputError, ValueError):
+    """An argument is out of range: a size below 1, a step that is not > 0, a non-finite rate."""
+
+
+class ArgumentTypeError(TwinnetInputError, TypeError):
+    """An argument has the wrong type, e.g. a float or a bool where a size must be an int."""
+
+
+class ParameterFileError(TwinnetInputError, ValueError):
+    """A file given to ``scratch.load`` is not a readable ``.npz`` of plain arrays."""

@@ -23,6 +23,7 @@ import numpy as np
 
 from ._checks import FLOAT_DTYPES
 from .errors import DTypeError, NonFiniteError, ShapeError, TwinnetInputError
+from .npz import read_npz
 
 
 class StateKeyError(TwinnetInputError, ValueError):
@@ -83,14 +84,29 @@ def save(model, path) -> None:
         raise
 
 
-def read_arrays(path, who: str = "scratch.load") -> dict[str, np.ndarray]:
-    """All arrays of the ``.npz`` file ``path``, read with ``allow_pickle=False``."""
-    try:
-        with np.load(os.fspath(path), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{who}: cannot read {os.fspath(path)!r} as a parameter file "
-                         f"(.npz of plain arrays): {exc}") from exc
+def read_arrays(path, who: str = "scratch.load",
+                expected: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """All arrays of the ``.npz`` file ``path``, by key; nothing in the file is unpickled.
+
+    With ``expected`` (the model's arrays by key) the file's keys, and each
+    member's shape and dtype, are checked before any member's data is read.
+    Any unreadable file raises ``ParameterFileError`` naming the file (and the
+    member); the file is always closed. See :func:`scratch.npz.read_npz`.
+    """
+    return read_npz(path, who, expected, None if expected is None else _check_keys)
+
+
+def _check_keys(who: str, expected: dict, keys) -> None:
+    missing = [k for k in expected if k not in keys]
+    extra = [k for k in keys if k not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing key(s) {missing}")
+        if extra:
+            parts.append(f"unexpected key(s) {extra}")
+        raise StateKeyError(f"{who}: {' and '.join(parts)}; the model expects "
+                            f"{list(expected)}, the file has {list(keys)}")
 
 
 def validate_arrays(who: str, expected: dict[str, np.ndarray],
@@ -99,16 +115,7 @@ def validate_arrays(who: str, expected: dict[str, np.ndarray],
 
     Messages name the key and give the expected and the actual value.
     """
-    missing = [k for k in expected if k not in arrays]
-    extra = [k for k in arrays if k not in expected]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing key(s) {missing}")
-        if extra:
-            parts.append(f"unexpected key(s) {extra}")
-        raise StateKeyError(f"{who}: {' and '.join(parts)}; the model expects "
-                            f"{list(expected)}, the file has {list(arrays)}")
+    _check_keys(who, expected, list(arrays))
     for key, want in expected.items():
         got = arrays[key]
         if got.shape != want.shape:
@@ -133,12 +140,17 @@ def load(model, path) -> None:
         The file's keys are not exactly the model's (lists missing and extra keys).
     ShapeError, DTypeError, NonFiniteError
         One parameter has the wrong shape or dtype, or holds NaN/inf.
-    ValueError
-        The file is not a readable ``.npz`` of plain arrays.
+    ParameterFileError
+        The file is not a readable ``.npz`` of plain arrays: empty, truncated,
+        corrupted, a plain ``.npy``, a member not named ``<key>.npy``, an
+        object array (a ValueError, naming the file and the member).
     """
     who = f"scratch.load({type(model).__name__})"
     params = _params_of(model, who)
-    arrays = read_arrays(path, who)
+    arrays = read_arrays(path, who, params)
     validate_arrays(who, params, arrays)
+    frozen = [key for key, p in params.items() if not p.flags.writeable]
+    if frozen:  # checked before copying, so no parameter is written when one cannot be
+        raise ValueError(f"{who}: parameter(s) {frozen} are read-only arrays; nothing loaded")
     for key, p in params.items():
         np.copyto(p, arrays[key], casting="no")

@@ -56,9 +56,19 @@ class Layer:
         self._check_input(x)
         self._out = None  # a forward that fails below leaves nothing for backward to use
         out = self._forward(x)
-        check_finite(self.name, "output (overflow: values too large for the dtype)", out)
+        try:
+            check_finite(self.name, "output (overflow: values too large for the dtype)", out)
+        except ValueError:  # NonFiniteError: a NaN/inf parameter is the likelier cause
+            self._refuse_non_finite_params()
+            raise
         self._out = out
         return out
+
+    def _refuse_non_finite_params(self) -> None:
+        """Raise NonFiniteError naming the first parameter that holds NaN/inf, if any."""
+        for key, p in self.params.items():
+            if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+                check_finite(self.name, f"parameter {key!r} (so the output is not finite)", p)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/d(output), overwrite ``grads`` and return dL/d(input)."""
@@ -108,6 +118,7 @@ class ParamLayer(Layer):
     def __init__(self, dtype=np.float64) -> None:
         self.dtype = check_float_dtype(type(self).__name__, "dtype", dtype)
         super().__init__()
+        self.params = ParamDict(self)
 
     def _check_input(self, x: np.ndarray) -> None:
         check_array(self.name, "input", x, dtype=self.dtype)
@@ -119,9 +130,61 @@ class ParamLayer(Layer):
 
     def _set_param(self, key: str, value: np.ndarray) -> None:
         """Replace a parameter, refusing a different shape or dtype."""
-        check_array(self.name, f"parameter {key!r}", value, dtype=self.dtype, finite=False)
-        check_shape(self.name, f"parameter {key!r}", value, self.params[key].shape)
+        if key not in self.params:  # e.g. ``layer.b = ...`` on a layer built with bias=False
+            raise KeyError(f"{self.name}: has no parameter {key!r} (has {list(self.params)})")
         self.params[key] = value
+
+
+class ParamDict(dict):
+    """A ``ParamLayer``'s ``params``: storing an entry checks it as ``layer.W = ...`` does.
+
+    ``layer.params["W"] = w`` must keep the layer's dtype and the entry's shape, so a
+    float32 array can never slip into a float64 layer (whose forward would then mix
+    dtypes). Reading is plain ``dict`` access, at no extra cost on the hot path.
+    """
+
+    __slots__ = ("_layer",)
+
+    def __init__(self, layer: ParamLayer) -> None:
+        super().__init__()
+        self._layer = layer
+
+    def __setitem__(self, key, value) -> None:
+        layer, what = self._layer, f"parameter {key!r}"
+        check_array(layer.name, what, value, dtype=layer.dtype, finite=False)
+        if key in self:
+            check_shape(layer.name, what, value, dict.__getitem__(self, key).shape)
+        dict.__setitem__(self, key, value)
+
+    def update(self, *args, **kwargs) -> None:
+        """``dict.update``, each entry checked as by ``__setitem__`` (all before any is stored)."""
+        items = dict(*args, **kwargs)
+        staged = ParamDict(self._layer)
+        dict.update(staged, self)
+        for key, value in items.items():
+            staged[key] = value
+        dict.update(self, staged)
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def setdefault(self, key, default=None):
+        """``dict.setdefault``, a new entry checked as by ``__setitem__``."""
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def __reduce__(self):
+        # copy/deepcopy/pickle rebuild the dict without re-checking it against a layer
+        # that is itself still being rebuilt
+        return _rebuild_param_dict, (self._layer, dict(self))
+
+
+def _rebuild_param_dict(layer, entries: dict) -> ParamDict:
+    params = ParamDict(layer)
+    dict.update(params, entries)
+    return params
 
 
 def param_property(key: str, doc: str) -> property:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._args import check_count
 from ._checks import check_features
 from .activations import sigmoid
 from .errors import BackwardBeforeForwardError, LabelError
@@ -22,6 +23,7 @@ from .layer import (
     param_property,
 )
 from .losses import bce_grad
+from .sequential import RoutedParams
 
 
 class LinearSigmoid(ParamLayer):
@@ -36,7 +38,8 @@ class LinearSigmoid(ParamLayer):
     """
 
     def __init__(self, in_dim: int, out_dim: int, *, rng=None, dtype=np.float64) -> None:
-        self.in_dim, self.out_dim = int(in_dim), int(out_dim)
+        self.in_dim = check_count("LinearSigmoid", "in_dim", in_dim)
+        self.out_dim = check_count("LinearSigmoid", "out_dim", out_dim)
         super().__init__(dtype)
         self._add_param("W", init_rng(rng).normal(size=(self.in_dim, self.out_dim))
                         .astype(self.dtype))
@@ -96,6 +99,7 @@ class Net:
     """
 
     def __init__(self, x_dim: int, W_dim: int, *, rng=None, dtype=np.float64) -> None:
+        x_dim, W_dim = check_count("Net", "x_dim", x_dim), check_count("Net", "W_dim", W_dim)
         gen = init_rng(rng)
         self.l1 = LinearSigmoid(x_dim, W_dim, rng=gen, dtype=dtype)
         self.l2 = LinearSigmoid(W_dim, 1, rng=gen, dtype=dtype)
@@ -120,8 +124,10 @@ class Net:
         -------
         dict
             ``"l1.W"``: (x_dim, W_dim) and ``"l2.W"``: (W_dim, 1), the net's dtype.
+            Assigning an entry assigns the layer's own ``W``, checked as there.
         """
-        return {"l1.W": self.l1.W, "l2.W": self.l2.W}
+        return RoutedParams({"l1.W": self.l1.W, "l2.W": self.l2.W},
+                            lambda key: (getattr(self, key[:2]).params, key[3:]))
 
     @property
     def grads(self) -> dict[str, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._args import check_count, check_flag
 from ._checks import check_features
 from .layer import ParamLayer, init_rng, param_property
 
@@ -30,8 +31,9 @@ class Linear(ParamLayer):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
                  rng=None, dtype=np.float64) -> None:
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        self.bias = bool(bias)
+        self.in_features = check_count("Linear", "in_features", in_features)
+        self.out_features = check_count("Linear", "out_features", out_features)
+        self.bias = check_flag("Linear", "bias", bias)
         super().__init__(dtype)
         gen = init_rng(rng)
         bound = 1.0 / np.sqrt(self.in_features)

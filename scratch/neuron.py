@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._args import check_count, check_dtype_arg, check_positive_number
 from ._checks import check_array, check_features, check_shape
 from .activations import Sigmoid, Step, sigmoid
 from .errors import LabelError
@@ -49,10 +50,10 @@ class Perceptron:
     """
 
     def __init__(self, n_features: int, lr: float = 1.0, dtype=np.float64) -> None:
-        self.dtype = np.dtype(dtype)
-        self.w = np.zeros(n_features, dtype=self.dtype)
+        self.dtype = check_dtype_arg("Perceptron", "dtype", dtype)
+        self.w = np.zeros(check_count("Perceptron", "n_features", n_features), dtype=self.dtype)
         self.b = self.dtype.type(0)
-        self.lr = lr
+        self.lr = check_positive_number("Perceptron", "lr", lr)
         self.activation = Step()
 
     def predict(self, X: np.ndarray) -> np.ndarray:

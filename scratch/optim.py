@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._args import check_positive_number
 from ._checks import check_finite
 
 
@@ -24,10 +25,9 @@ class SGD:
     """
 
     def __init__(self, model, lr: float, momentum: float = 0.0) -> None:
-        if lr <= 0 or momentum < 0:
-            raise ValueError(f"SGD: need lr > 0 and momentum >= 0, got lr={lr}, "
-                             f"momentum={momentum}")
-        self.model, self.lr, self.momentum = model, float(lr), float(momentum)
+        self.model = model
+        self.lr = check_positive_number("SGD", "lr", lr)
+        self.momentum = check_positive_number("SGD", "momentum", momentum, allow_zero=True)
         self._buf: dict[str, np.ndarray] = {}
 
     def step(self) -> None:

@@ -56,10 +56,16 @@ class Sequential(Layer):
         -------
         dict
             The layers' own arrays (not copies), each with its layer's shape and dtype;
-            layers without parameters contribute nothing.
+            layers without parameters contribute nothing. Assigning an entry
+            (``params["0.W"] = w``) assigns the layer's own, checked as there.
         """
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in layer.params.items()}
+        return RoutedParams({f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                             for k, v in layer.params.items()}, self._param_home)
+
+    def _param_home(self, key: str):
+        """``"2.W"`` -> (layer 2's params dict, ``"W"``): where ``params[key] = ...`` stores."""
+        index, _, name = key.partition(".")
+        return self.layers[int(index)].params, name
 
     @params.setter
     def params(self, value) -> None:  # base __init__ assigns {}; layers own the arrays
@@ -118,3 +124,41 @@ class Sequential(Layer):
         """Set every layer's gradients to zero, in place."""
         for layer in self.layers:
             layer.zero_grad()
+
+
+class RoutedParams(dict):
+    """A container's ``params`` (``"0.W"``, ``"l1.W"``): storing an entry stores it in its layer.
+
+    ``Sequential.params`` and ``Net.params`` are built fresh on each access, so
+    without this ``model.params["0.W"] = w`` would change a throw-away dict and
+    nothing else, silently. Here it becomes ``model[0].params["W"] = w``, which
+    the layer checks (dtype and shape); an unknown key is a KeyError.
+
+    Parameters
+    ----------
+    entries : dict of str to np.ndarray
+        The layers' arrays under the container's names.
+    route : callable ``key -> (layer's params dict, its own name)``
+    """
+
+    __slots__ = ("_route",)
+
+    def __init__(self, entries: dict, route) -> None:
+        super().__init__(entries)
+        self._route = route
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self:
+            raise KeyError(f"no parameter {key!r} to assign; the model's parameters are "
+                           f"{list(self)}")
+        target, name = self._route(key)
+        target[name] = value
+        dict.__setitem__(self, key, value)
+
+    def update(self, *args, **kwargs) -> None:
+        """``dict.update``, each entry stored in its layer as by ``__setitem__``."""
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __reduce__(self):  # a copy is a plain snapshot: there is no layer to route to
+        return dict, (dict(self),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import ArgumentTypeError, ShapeError
 from .layer import Layer
 
 
@@ -28,7 +28,7 @@ class Softmax(Layer):
 
     def __init__(self, axis: int = -1) -> None:
         if not isinstance(axis, int | np.integer) or isinstance(axis, bool):
-            raise TypeError(f"Softmax: axis must be an int, got {axis!r}")
+            raise ArgumentTypeError(f"Softmax: axis must be an int, got {axis!r}")
         self.axis = int(axis)
         super().__init__()
 

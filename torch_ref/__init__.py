@@ -7,7 +7,6 @@ with a zero gradient, the lecture's ``LinearSigmoid`` and ``LectureNet``).
     for link in param_map(tmodel):      # scratch name, torch name, transposed, reason
         tgrad = torch_to_scratch_layout(link, tmodel.get_parameter(link.torch_name).grad)
         ...compare with model.grads[link.scratch_name]
-__all__ += ["BatchFirstRNN"]
     model2 = from_torch(tmodel)         # bit-exact round trip
 
 New layers are added with :func:`register_twin` (see ``torch_ref.registry``).
@@ -26,14 +25,26 @@ from .losses import (
 )
 from .modules import LectureNet, LinearSigmoid, Step
 from .recurrent import BatchFirstRNN
-from .registry import Twin, register_twin, twin_for_scratch, twin_for_torch, unregister_twin
+from .registry import (
+    Twin,
+    reference_for,
+    register_reference,
+    register_twin,
+    twin_for_scratch,
+    twin_for_torch,
+    unregister_reference,
+    unregister_twin,
+)
 from .state_dict import export_state_dict, import_state_dict
+from .tensors import as_tensor_safe, tensor_to_numpy
 
 __all__ = [
     "LOSS_NAMES", "LectureNet", "LinearSigmoid", "PARAM_MAP_ATTR", "ParamLink", "Step", "Twin",
-    "from_torch", "loss_by_name", "loss_to_torch", "param_map", "register_loss_twin",
-    "register_twin", "scratch_to_torch_grad", "target_to_torch", "to_torch",
-    "torch_to_scratch_layout", "twin_for_scratch", "twin_for_torch", "unregister_twin",
+    "as_tensor_safe", "from_torch", "loss_by_name", "loss_to_torch", "param_map",
+    "register_loss_twin", "register_twin", "scratch_to_torch_grad", "target_to_torch",
+    "tensor_to_numpy", "to_torch", "torch_to_scratch_layout", "twin_for_scratch",
+    "twin_for_torch", "unregister_twin",
 ]
 __all__ += ["BatchFirstRNN"]
 __all__ += ["export_state_dict", "import_state_dict"]
+__all__ += ["reference_for", "register_reference", "unregister_reference"]

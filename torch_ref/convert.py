@@ -11,10 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from scratch._checks import check_finite
 from scratch.errors import DTypeError, ShapeError
 
 from .links import ParamLink
 from .registry import twin_for_scratch, twin_for_torch
+from .tensors import tensor_to_numpy
 
 PARAM_MAP_ATTR = "twinnet_param_map"
 
@@ -51,7 +53,9 @@ def from_torch(module: nn.Module):
     """The scratch twin of a torch module (inverse of :func:`to_torch`), identical weights.
 
     The dtype is that of the module's parameters (float64 if it has none).
-    Raises TypeError naming any module without a registered twin.
+    Raises TypeError naming any module without a registered twin, DTypeError
+    for a parameter that is not a dense float32/float64 tensor with values
+    (meta, sparse), NonFiniteError naming a parameter that holds NaN or inf.
     """
     dtypes = {p.dtype for p in module.parameters()}
     if len(dtypes) > 1:
@@ -132,7 +136,8 @@ def _copy_into_scratch(module, layer, link: ParamLink, tprefix: str) -> None:
         raise KeyError(f"{where}: scratch layer {layer.name} has no parameter "
                        f"{link.scratch_name!r} (has {list(layer.params)})")
     expected = layer.params[link.scratch_name]
-    value = link.to_scratch_layout(source.detach().cpu().numpy())
+    value = link.to_scratch_layout(tensor_to_numpy(source, where, (source.dtype,)))
+    check_finite(where, "parameter", value)  # a NaN twin would make every later check void
     if value.shape != expected.shape:
         raise ShapeError(f"{where} -> scratch {link.scratch_name!r} of {layer.name}: expected "
                          f"shape {expected.shape} (scratch layout), got {value.shape} "

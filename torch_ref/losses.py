@@ -67,4 +67,5 @@ def target_to_torch(loss, target: np.ndarray) -> torch.Tensor:
                         f"got {type(target).__name__}")
     if isinstance(loss, scratch.CrossEntropyLoss) and np.issubdtype(target.dtype, np.integer):
         return torch.tensor(target.astype(np.int64))
-    return torch.tensor(target)
+    # a fresh C-ordered copy: torch.tensor refuses negative strides (x[::-1])
+    return torch.from_numpy(np.array(target, order="C"))

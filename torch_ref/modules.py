@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -118,6 +119,8 @@ class LectureNet(nn.Module):
             "mean", or "none" (per-sample (batch, 1), the ``J`` that ``Net.backward``
             returns).
         """
+        if isinstance(label, np.ndarray):  # torch refuses negative strides, warns on read-only
+            label = np.array(label, order="C")
         target = torch.as_tensor(label, dtype=y.dtype)
         if target.dim() == 0:
             target = target.expand_as(y)

@@ -142,3 +142,53 @@ def known_scratch_layers() -> list[str]:
 def known_torch_modules() -> list[str]:
     """Names of the torch classes that convert back to scratch, sorted (for error messages)."""
     return sorted(cls.__name__ for cls in _BY_TORCH)
+
+
+# -- a user's own layer types ------------------------------------------------
+# Their torch twin is a function in check_layer's form, ``reference(x, *params)``
+# (parameters in the layer's own layout, by keyword when it names them all);
+# ``compare.check_model`` looks it up for every layer of a user's own model.
+
+_REFERENCES: dict[type, Callable] = {}
+
+
+def register_reference(layer_cls: type, reference: Callable, *, replace: bool = False) -> None:
+    """Register the torch twin of a user's own layer class, in one call.
+
+    Parameters
+    ----------
+    layer_cls : type
+        The user's layer class (subclasses inherit the twin through the MRO).
+    reference : callable ``reference(x, *params) -> torch.Tensor``
+        The layer's maths in torch, as given to ``compare.check_layer``, e.g.
+        ``lambda x, W, b: x @ W + b``. A parameter named ``layer`` (keyword)
+        receives the layer itself, for settings such as a stride:
+        ``lambda x, W, b, *, layer: F.conv2d(x, W, b, stride=layer.stride)``.
+    replace : bool
+        Allow replacing an earlier registration of ``layer_cls``.
+
+    Raises
+    ------
+    ValueError
+        ``layer_cls`` already has a reference and ``replace`` is False.
+    """
+    if not isinstance(layer_cls, type):
+        raise TypeError(f"register_reference: layer_cls must be a class, got "
+                        f"{type(layer_cls).__name__}")
+    if not callable(reference):
+        raise TypeError("register_reference: reference must be callable "
+                        "(x, *params) -> torch.Tensor")
+    if layer_cls in _REFERENCES and not replace:
+        raise ValueError(f"register_reference: {layer_cls.__name__} already has a reference; "
+                         "pass replace=True to override")
+    _REFERENCES[layer_cls] = reference
+
+
+def unregister_reference(layer_cls: type) -> None:
+    """Remove ``layer_cls``'s reference (KeyError if it has none)."""
+    del _REFERENCES[layer_cls]
+
+
+def reference_for(layer) -> Callable | None:
+    """The reference registered for ``layer``'s class (or a base class), else None."""
+    return _lookup(_REFERENCES, layer)

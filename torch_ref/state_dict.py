@@ -20,10 +20,12 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from scratch._checks import check_array_type
 from scratch.errors import DTypeError, NonFiniteError, ShapeError
 from scratch.io import StateKeyError
 
 from .convert import param_map, to_torch
+from .tensors import tensor_to_numpy
 
 
 def export_state_dict(model) -> OrderedDict[str, torch.Tensor]:
@@ -58,10 +60,14 @@ def import_state_dict(model, state_dict: Mapping) -> None:
         Missing or unexpected keys (both listed).
     ShapeError, DTypeError, NonFiniteError
         Naming the torch key, its scratch name, the expected and the actual value.
-    TypeError
-        A value is not a tensor or an array.
+    DTypeError
+        Also when a value is None, not a tensor or array, a sparse, nested or meta
+        tensor, or a bfloat16/float16/integer one (a TypeError, naming the key).
     """
     who = f"import_state_dict({type(model).__name__})"
+    if not isinstance(state_dict, Mapping):
+        raise DTypeError(f"{who}: state_dict must be a mapping of names to tensors, got "
+                         f"{type(state_dict).__name__}")
     twin = to_torch(model)
     expected = twin.state_dict()
     links = {link.torch_name: link for link in param_map(twin)}
@@ -80,10 +86,10 @@ def import_state_dict(model, state_dict: Mapping) -> None:
         link = links[key]
         where = f"{who}: {key!r} (scratch {link.scratch_name!r}" + \
             (", stored transposed)" if link.transposed else ")")
+        want_dtype = want.numpy().dtype
         got = _as_numpy(state_dict[key], where)
         if got.shape != tuple(want.shape):
             raise ShapeError(f"{where} must have shape {tuple(want.shape)}, got {got.shape}")
-        want_dtype = want.numpy().dtype
         if got.dtype != want_dtype:
             raise DTypeError(f"{where} must have dtype {want_dtype}, got {got.dtype} "
                              "(twinnet never casts silently)")
@@ -99,8 +105,11 @@ def import_state_dict(model, state_dict: Mapping) -> None:
 
 
 def _as_numpy(value, where: str) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
+    """The entry as a NumPy array (a float one if it was a tensor), or a DTypeError naming it."""
+    if isinstance(value, torch.Tensor):  # float32 for a float64 model: refused by the caller
+        return tensor_to_numpy(value, where)
     if isinstance(value, np.ndarray):
+        check_array_type(where, "the value", value)  # np.matrix, np.ma: not plain arrays
         return value
-    raise TypeError(f"{where} must be a torch.Tensor or numpy array, got {type(value).__name__}")
+    raise DTypeError(f"{where} must be a torch.Tensor or numpy array, got "
+                     f"{type(value).__name__}")

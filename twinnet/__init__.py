@@ -27,7 +27,7 @@ __version__ = "0.2.0"
 _FROM_COMPARE = (
     "ArrayDiff", "Case", "Divergence", "Entry", "LockstepDivergence", "LockstepResult",
     "Report", "STATUSES", "TOLERANCES", "Tolerance", "assert_lockstep", "assert_model_matches",
-    "check_layer", "check_model",
+    "check_engine", "check_layer", "check_loss_fn", "check_model", "check_pair",
     "compare_arrays", "gradcheck", "lecture_example", "lockstep", "random_case", "random_cases",
     "tolerance_for",
 )

@@ -7,6 +7,7 @@ autouse fixtures, no header lines, no output. A test may request
 
 ``twinnet``
     a :class:`TwinnetFixture`: ``twinnet.check_layer(...)``,
+    ``twinnet.check_pair(...)``, ``twinnet.check_loss_fn(...)``,
     ``twinnet.check_model(...)`` and ``twinnet.gradcheck(...)`` run the
     :mod:`compare` function of the same name and fail the test with the full
     report as the message when anything disagrees.
@@ -110,8 +111,10 @@ class TwinnetFixture:
         layer : object
             The layer under test, with ``forward(x)`` and ``backward(grad_out)``.
         reference : callable, optional
-            ``reference(x, *params) -> torch.Tensor``, the same maths in torch;
-            None uses a scratch layer's own torch twin.
+            ``reference(x, *params) -> torch.Tensor``, the same maths in torch.
+            None: a scratch layer's own torch twin; any other layer is judged by
+            torch autograd of its own forward (finite differences when that
+            cannot run), see docs/no-reference.md.
         x : np.ndarray, shape (batch, in_features)
             The input to run both on.
         **options
@@ -126,6 +129,56 @@ class TwinnetFixture:
         import compare
 
         return _pass_or_fail(compare.check_layer(layer, reference=reference, x=x, **options))
+
+    def check_pair(self, forward, backward, *args, reference=None, **options):
+        """Run :func:`compare.check_pair`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        forward, backward : callables
+            A CS231n-style pair: ``forward(*args) -> (out, cache)``,
+            ``backward(dout, cache)`` -> one gradient per float array argument.
+        *args
+            What ``forward`` takes.
+        reference : callable, optional
+            ``reference(*args) -> torch.Tensor``; None: torch autograd of
+            ``forward``'s own code (finite differences when that cannot run).
+        **options
+            Passed to :func:`compare.check_pair`.
+
+        Returns
+        -------
+        compare.Report
+            The passing report.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(compare.check_pair(forward, backward, *args, reference=reference,
+                                                **options))
+
+    def check_loss_fn(self, fn, *args, reference=None, **options):
+        """Run :func:`compare.check_loss_fn`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        fn : callable ``fn(*args) -> (loss, dx)``
+        *args
+            What ``fn`` takes; the first is the float array dx belongs to.
+        reference : callable, optional
+            The loss in torch; None: torch autograd of ``fn``'s own code.
+        **options
+            Passed to :func:`compare.check_loss_fn`.
+
+        Returns
+        -------
+        compare.Report
+            The passing report.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(compare.check_loss_fn(fn, *args, reference=reference, **options))
 
     def check_model(self, model, x: np.ndarray, y: np.ndarray, loss="bce", **options):
         """Run :func:`compare.check_model`; fail the test with the report on a mismatch.

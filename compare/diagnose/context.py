@@ -137,6 +137,8 @@ def _weight_of(report, layer: int) -> np.ndarray | None:
     params = getattr(obj, "params", None)
     if not isinstance(params, dict):
         w = getattr(obj, "W", None)
+        if w is None:
+            w = _sole_matrix(obj)
         return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
     # Any name: the layer's one 2-D parameter, in (in, out) layout when its input says so.
     mats = [v for v in params.values() if isinstance(v, np.ndarray) and v.ndim == 2]
@@ -156,6 +158,17 @@ def _bias_of(report, layer: int) -> np.ndarray | None:
         return None
     vecs = [v for v in params.values() if isinstance(v, np.ndarray) and v.ndim == 1]
     return vecs[0] if len(vecs) == 1 else None
+
+
+def _sole_matrix(obj) -> np.ndarray | None:
+    """A user layer's only 2-D parameter, whatever it is called (``w``, ``kernel``...)."""
+    from compare.access import param_access  # lazily: this package imports nothing eagerly
+    try:
+        found = [p for p in param_access(obj).params().values()
+                 if isinstance(p, np.ndarray) and p.ndim == 2]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def _last_forward(report, before_layer) -> np.ndarray | None:

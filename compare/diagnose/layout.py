@@ -20,6 +20,22 @@ def _axes_words(perm: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(p) for p in perm) + ")"
 
 
+def detect_unit_axes(a: np.ndarray, b: np.ndarray, ctx: PairContext,
+                     rtol: float, atol: float) -> Hint | None:
+    """``reshape`` when the shapes differ only by axes of length 1 and the values then agree,
+    e.g. a (1, D) bias gradient (``sum(axis=0, keepdims=True)``) where (D,) is expected."""
+    if a.shape == b.shape or a.size != b.size or a.size == 0 \
+            or np.squeeze(a).shape != np.squeeze(b).shape:
+        return None
+    if not allclose(a.reshape(b.shape), b, rtol, atol):
+        return None
+    msg = (f"shape {a.shape} where the reference has {b.shape}, but the values agree after reshape "
+           f"(all {a.size} elements): only length-1 axes differ, e.g. sum(..., keepdims=True) "
+           f"or a (1, D) array where (D,) is expected; reshape it to {b.shape}.")
+    return Hint("reshape", ctx.name, msg, {"shape": list(a.shape),
+                                            "reference_shape": list(b.shape)})
+
+
 def detect_permutation(a: np.ndarray, b: np.ndarray, ctx: PairContext,
                        rtol: float, atol: float) -> Hint | None:
     """``transpose``/``permutation`` when scratch equals the reference with its axes reordered;

@@ -7,7 +7,7 @@ import numpy as np
 from .derivative import detect_local_derivative
 from .hint import Hint, PairContext, allclose, close_mask, fmt_index
 from .kinks import detect_kink
-from .layout import detect_flip, detect_permutation, detect_shift
+from .layout import detect_flip, detect_permutation, detect_shift, detect_unit_axes
 from .localized import detect_localized
 from .nonfinite import detect_nonfinite
 from .offset import detect_offset
@@ -29,6 +29,7 @@ DETECTORS = (
     detect_never_written,
     detect_zeros,
     detect_scale,
+    detect_unit_axes,
     detect_permutation,
     detect_flip,
     detect_shift,

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .arguments import detect_argument_not_transposed
 from .context import INPUT_GRAD, PARAM_GRAD, entry_context, layer_input
 from .errors import error_hint
 from .hint import Hint, allclose
@@ -84,12 +85,21 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
                                                      report.expected_name)]
     if entry.status in NOT_DIAGNOSABLE:
         return []
+    if getattr(report, "stateful_forward", False):  # check_layer saw forward(x) change
+        return [Hint("stateful", entry.name, "forward gave a different output when called "
+                     "again on the same x: the layer carries state between calls (a hidden "
+                     "state, a counter), so this is not evidence of a wrong formula. Give "
+                     "check_layer reset=... (a callable or a method name) run before each "
+                     "forward.", {"forward_repeatable": False})]
     a, b = entry.actual, entry.expected
     if a is None or b is None:
         return []
     ctx = entry_context(report, entry, time_axis=time_axis)
     hints = _poison_hint(report, entry) or _accumulation_hint(report, entry) or \
         _recurrent_hint(report, entry, ctx) or diagnose_pair(a, b, ctx)
+    if [h.kind for h in hints] == ["unexplained"]:  # check_pair/check_engine: any argument
+        found = detect_argument_not_transposed(report, entry, ctx)
+        hints = [found] if found is not None else hints
     if [h.kind for h in hints] == ["unexplained"] and ctx.role == "input_grad":
         # Costs a twin build and a backward per candidate, so only when nothing else fit.
         layers = getattr(report, "layers", None) or []

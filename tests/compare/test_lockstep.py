@@ -11,7 +11,7 @@ import torch
 
 import scratch
 import torch_ref
-from compare.lockstep import LockstepDivergence, assert_lockstep, lockstep
+from compare.lockstep_run import LockstepDivergence, assert_lockstep, lockstep
 from compare.tolerances import tolerance_for
 
 LECTURE_W = np.array([[1.0, -1.0, 3.0], [2.0, 2.0, -1.0]])

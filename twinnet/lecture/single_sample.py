@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compare.lockstep import LockstepResult, lockstep
+from compare.lockstep_run import LockstepResult, lockstep
 
 from .reference import SINGLE_SAMPLE_LR, SINGLE_SAMPLE_STEPS, example_arrays
 from .worked_example import lecture_net

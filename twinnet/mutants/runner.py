@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compare.gradcheck import gradcheck
+from compare.gradient_check import gradcheck
 from compare.layer_check import check_layer
-from compare.lockstep import lockstep
+from compare.lockstep_run import lockstep
 from compare.model_check import check_model
 from compare.report import STATE_UNCHANGED
 

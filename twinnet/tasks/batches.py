@@ -5,7 +5,7 @@ needs a new batch each step, so :func:`lockstep_batches` calls it once per
 batch with ``steps=1``, handing it the same torch twin every time (so neither
 side is ever rebuilt from the other: any drift carries over to the next
 step), and merges the one-step results into a single
-``compare.lockstep.LockstepResult`` numbered by global step. Its ``message``
+``compare.LockstepResult`` numbered by global step. Its ``message``
 then names the global step and the parameter of the first drift.
 
 Limitation: each ``lockstep`` call starts fresh optimizers, so an optimizer
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 import torch_ref
-from compare.lockstep import LockstepResult, StepRecord, lockstep
+from compare.lockstep_run import LockstepResult, StepRecord, lockstep
 
 Rows = np.ndarray | slice  # which samples form one batch: an index array, or slice(None)
 

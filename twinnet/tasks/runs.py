@@ -27,7 +27,7 @@ import torch
 
 import scratch
 import torch_ref
-from compare.lockstep import LockstepResult
+from compare.lockstep_run import LockstepResult
 
 from .batches import epoch_batches, lockstep_batches
 from .data import Split, load_digits_split, load_iris_split

@@ -75,7 +75,7 @@ def test_matplotlib_stays_inside_plotting_and_ignores_the_configured_backend(tmp
     # plotting module loads matplotlib.
     script = textwrap.dedent(f"""
         import sys
-        import twinnet.cli, twinnet.commands.lecture, compare.lockstep
+        import twinnet.cli, twinnet.commands.lecture, compare.lockstep_run
         from twinnet.lecture import iris, perceptron, single_sample, worked_example
         assert "matplotlib" not in sys.modules, "matplotlib imported outside plotting"
         from twinnet.lecture import figures

@@ -305,13 +305,13 @@ class _Pair:
         self.model, self.twin, self.x, self.y = model, twin, x, y
         self.links = torch_ref.param_map(twin)
         self.torch_params = dict(twin.named_parameters())
-        self.x_t = torch.from_numpy(np.ascontiguousarray(x))
+        self.x_t = torch_ref.as_tensor_safe(x)
         self.is_net = isinstance(model, scratch.Net)
         if self.is_net:
             if loss is not None:
                 raise ValueError("lockstep: scratch.Net has its loss built in (summed BCE in "
                                  f"Net.backward); pass loss=None, got {loss!r}")
-            self.label_t = torch.as_tensor(np.asarray(y))
+            self.label_t = torch_ref.as_tensor_safe(np.asarray(y))
         else:
             if loss is None:
                 raise ValueError(f"lockstep: {model!r} needs a loss (a scratch.Loss or one of "

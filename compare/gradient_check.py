@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch._args import check_positive_number
+from scratch.errors import ArgumentError
+
 from .access import describe_layer, param_access
 from .diff import compare_many
-from .layer_check import _upstream
+from .inputs import validate_input
 from .plan import layers_of
 from .recording import Recording
 from .report import INPUT_GRAD, PARAM_GRAD, Entry, Report
 from .tolerances import FD_EPS, FINITE_DIFFERENCE, as_numpy_dtype, tolerance_for
+from .upstream import upstream_array
+from .user_model import named_sublayers
 
 
 def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=None, atol=None,
@@ -49,13 +54,14 @@ def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=Non
         finite differences ("finite differences").
     """
     __tracebackhide__ = True
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"gradcheck: x must be a numpy array, got {type(x).__name__}")
+    x = np.array(validate_input(x, "gradcheck"))  # a copy: perturbed in place below
     dtype = as_numpy_dtype(x.dtype)
-    eps = FD_EPS.get(dtype, 1e-6) if eps is None else float(eps)
+    eps = FD_EPS.get(dtype, 1e-6) if eps is None else check_positive_number("gradcheck", "eps", eps)
     tol = tolerance_for(dtype, FINITE_DIFFERENCE, rtol, atol)
     seed = 0 if seed is None else int(seed)
     kind, layers, prefixes = layers_of(model)
+    if not layers:  # an empty Sequential: no gradient exists to compare
+        raise ArgumentError(f"gradcheck: {model!r} has no layers, so there is nothing to check")
     named, owner = _parameters(model, kind, layers, prefixes, params, grads)
     scalar = _objective(model, kind, x, y, loss, upstream, seed)
 
@@ -81,12 +87,23 @@ def gradcheck(model, x, y=None, loss=None, *, eps: float | None = None, rtol=Non
                   actual_name="backprop", expected_name="finite differences",
                   tolerances={"gradient": tol}, partial_backward=True,
                   notes=[f"central differences with eps={eps:g}; intermediate gradients are "
-                         "not checked by this witness"])
+                         "not checked by this witness",
+                         "checked: " + ", ".join(["dL/dinput"] + [f"dL/d{n}" for n in named])])
 
 
 def _parameters(model, kind, layers, prefixes, params, grads):
     """{full name: (read param, read grad)} and {full name: layer index}."""
     named, owner = {}, {}
+    sub = named_sublayers(model) if kind == "layer" and params is None else None
+    if sub is not None:
+        # a user's own container: its own parameters, then its layers' as "<where>.<name>"
+        for prefix, layer in [("", model), *sub]:
+            access = param_access(layer)
+            for n in access.names:
+                named[prefix + n] = (lambda a=access, n=n: a.params()[n],
+                                     lambda a=access, n=n: a.grads()[n])
+                owner[prefix + n] = 0
+        return named, owner
     for i, (layer, prefix) in enumerate(zip(layers, prefixes, strict=True)):
         access = param_access(layer, params, grads) if kind == "layer" else \
             param_access(layer)
@@ -118,7 +135,7 @@ def _objective(model, kind, x, y, loss, upstream, seed):
         if y is not None:
             raise ValueError("gradcheck: y was given without a loss")
         out = model.forward(x)
-        g = _upstream(upstream, out.shape, out.dtype, seed)
+        g = upstream_array(upstream, out.shape, out.dtype, seed)
 
         def scalar(backprop=False):
             value = float(np.sum(g * model.forward(x), dtype=np.float64))
@@ -148,6 +165,9 @@ def _numerical(scalar, a: np.ndarray, eps: float) -> np.ndarray:
         a[i] = old - eps
         low, minus = float(a[i]), scalar()
         a[i] = old
+        if high == low:  # eps below the float spacing at a[i]: no step was taken at all
+            raise ArgumentError(f"gradcheck: eps={eps:g} is too small to change {old!r} "
+                                f"in {a.dtype}; use eps >= {float(np.spacing(abs(old))):g}")
         # Divide by the step actually taken: in float32, old +- eps is rounded.
         grad[i] = (plus - minus) / (high - low)
     return grad
