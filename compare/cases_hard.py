@@ -28,7 +28,7 @@ import numpy as np
 import scratch
 
 from .case import DTYPES, MAX_DRAWS, Case, draw_targets, loss_named
-from .cases_conv import _forward_with_bounds
+from .cases_conv import forward_with_bounds
 
 FAMILIES = ("scaled", "pixels", "deep", "wide", "saturated")
 #: Largest |final pre-activation| of a sigmoid feeding BCE, by dtype (see the docstring).
@@ -81,7 +81,7 @@ def _draw(rng, dt, seed, family) -> Case | None:
     batch = 1 if rng.random() < 1 / 3 else int(rng.integers(2, 17))
     layers, x, loss = _BUILDERS[family](rng, dt, batch)
     kinks = [f"hard profile: {family}"]
-    out = _forward_with_bounds(layers, x, dt, rng, kinks)
+    out = forward_with_bounds(layers, x, dt, rng, kinks)
     if out is None:
         return None
     if family == "saturated" and not _final_in_range(layers, x, dt):

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .plan import Plan, _build, _signature
+from .plan import Plan, build_plan, layers_signature
 
 #: Relative size of each nudge, in units of the judged dtype's machine epsilon.
 JITTER_EPS = 2.0
@@ -46,10 +46,10 @@ def plan64(model, kind, layers, prefixes, main: Plan) -> Plan:
     """A float64 plan of ``model``: ``main`` itself when it is float64, else a cached one."""
     if main.dtype == np.float64:
         return main
-    signature = _signature(layers)
+    signature = layers_signature(layers)
     cached = _PLANS64.get(model)
     if cached is None or cached.signature != signature:
-        cached = _build(model, kind, layers, prefixes, np.dtype(np.float64), None, signature)
+        cached = build_plan(model, kind, layers, prefixes, np.dtype(np.float64))
         try:
             _PLANS64[model] = cached
         except TypeError:  # not weak-referenceable: simply not cached
