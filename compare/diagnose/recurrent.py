@@ -35,6 +35,10 @@ _CAUSES = {
     "after_tanh": ("derivative", "the gradient carried back from step t+1 is added after "
                    "multiplying by tanh'(pre_t) = 1 - h_t**2 instead of before: it must be "
                    "dpre_t = (dL/dh_t + dh_from_t+1) * (1 - h_t**2)"),
+    "no_derivative": ("derivative", "tanh's derivative 1 - h_t**2 is never applied in BPTT: "
+                      "dpre_t must be (dL/dh_t + dh_from_t+1) * (1 - h_t**2)"),
+    "h_current": ("operand", "dL/dW_hh is built from h_t where h_(t-1) belongs (the state the "
+                  "recurrent weight multiplied): it must be sum_t h_(t-1).T @ dpre_t"),
     "last_only": ("operand", "only the last time step's upstream dL/dh_T enters BPTT: every "
                   "step's own dL/dh_t (the layer returns all hidden states) must be added "
                   "to the gradient carried back from step t+1"),
@@ -161,10 +165,11 @@ def _bptt(form, x, hs, go, mode: str, k: int | None) -> dict:
         first = steps - k if mode == "stops_early" else 0
         for t in range(steps - 1, first - 1, -1):
             up = go[:, t] if mode != "last_only" or t == steps - 1 else 0.0
-            gpre[:, t] = up * deriv[:, t] + carried if mode == "after_tanh" \
-                else (up + carried) * deriv[:, t]
+            d = 1.0 if mode == "no_derivative" else deriv[:, t]
+            gpre[:, t] = up * d + carried if mode == "after_tanh" else (up + carried) * d
             carried = gpre[:, t] @ back
-    h_prev = np.concatenate([np.zeros_like(hs[:, :1]), hs[:, :-1]], axis=1)
+    h_prev = hs if mode == "h_current" else \
+        np.concatenate([np.zeros_like(hs[:, :1]), hs[:, :-1]], axis=1)
     rows = gpre.reshape(-1, gpre.shape[-1])
     gwx = x.reshape(rows.shape[0], -1).astype(np.float64).T @ rows
     gwh = h_prev.reshape(rows.shape[0], -1).T @ rows

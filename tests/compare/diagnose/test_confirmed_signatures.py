@@ -98,3 +98,14 @@ def test_a_factor_equal_to_n_over_2_names_no_cause():
     hint = detect_scale(4 * b, b, ctx, 1e-7, 1e-7)  # D = 4 input features; N / 2 = 4 too
     assert hint.kind == "scale" and "no evidence" in hint.message
     assert "forgotten mean" not in hint.message
+
+
+def test_a_plain_affine_layer_is_never_told_its_activation_derivative_is_missing():
+    rng = np.random.default_rng(4)
+    x, w, bias = rng.normal(size=(6, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
+    y = x @ w.T + bias  # stored (out, in): no activation at all
+    g = rng.normal(size=(6, 4))
+    right, wrong = g @ w, g @ w.T  # the bug: a transpose, not a derivative
+    ctx = PairContext(name="dL/dinput", role="input_grad", layer_input=x, layer_output=y,
+                      grad_out=g, weight=w, bias=bias, rtol=1e-7, atol=1e-7)
+    assert detect_fused_derivative(wrong, right, ctx, 1e-7, 1e-7) is None
