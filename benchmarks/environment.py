@@ -50,11 +50,30 @@ def torch_info() -> dict:
     }
 
 
+def git_commit() -> dict:
+    """The commit of the code measured, and whether the work tree differed from it."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                  timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": git("rev-parse", "HEAD"), "dirty": None if status is None else bool(status)}
+
+
 def collect() -> dict:
     """Everything needed to read a result file later, as a JSON-ready dict."""
     import numpy as np
 
     return {
+        "git": git_commit(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": platform.platform(),
@@ -70,8 +89,11 @@ def collect() -> dict:
 
 def describe(env: dict) -> str:
     """A few lines for the terminal: which BLAS kernel ran, with how many threads."""
+    git = env.get("git") or {}
     lines = [f"CPU: {env['cpu']} ({env['cpu_count']} logical cores), "
-             f"load average {env['load_average']}"]
+             f"load average {env['load_average']}",
+             f"code: commit {git.get('commit') or 'unknown'}"
+             + (" with uncommitted changes" if git.get("dirty") else "")]
     for lib in env["blas"]:
         if lib["user_api"] == "blas":
             lines.append(f"NumPy BLAS: {lib['internal_api']} {lib['version']}, "

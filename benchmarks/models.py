@@ -83,6 +83,23 @@ def lecture_pair() -> StepPair:
     return StepPair(net, tnet, x, tx, scratch_step, torch_step, input_grad)
 
 
+def lecture_sequential_pair(bias: bool = False) -> StepPair:
+    """The lecture's 2-3-1 net written the general way a user would, with a mean BCE.
+
+    ``Sequential(Linear(2, 3), Sigmoid(), Linear(3, 1), Sigmoid())`` and
+    ``BCELoss()`` on x = [5, 3], label 1. ``bias=False`` is the lecture's net itself
+    (its printed W and V, no biases); ``bias=True`` is ``Linear``'s default, with
+    the lecture's weights and the biases drawn by ``Linear``.
+
+    scratch: ``loss.forward(model.forward(x), y)``, ``model.backward(loss.backward())``.
+    torch: the twin, ``nn.BCELoss()``, ``backward``.
+    """
+    model = scratch.Sequential(scratch.Linear(2, 3, bias=bias, rng=0), scratch.Sigmoid(),
+                               scratch.Linear(3, 1, bias=bias, rng=1), scratch.Sigmoid())
+    model[0].W, model[2].W = LECTURE_W.copy(), LECTURE_V.copy()
+    return loss_step_pair(model, LECTURE_X.copy(), np.ones((1, 1)), scratch.BCELoss())
+
+
 def build_mlp(n_in: int, width: int, depth: int, dtype, rng) -> scratch.Sequential:
     """``depth`` hidden Linear(width)+Sigmoid layers, then Linear(width, 1)+Sigmoid."""
     layers = []

@@ -38,6 +38,7 @@ class Benchmark:
 _SMALL_MLP = {"batch": 8, "width": 16}
 BENCHMARKS = [
     Benchmark("lecture_net", "lecture_net", "run"),
+    Benchmark("lecture_sequential", "lecture_net", "run_sequential"),
     Benchmark("mid_mlp_float64", "mlp", "run_mid", {"dtype": "float64"}, _SMALL_MLP),
     Benchmark("mid_mlp_float32", "mlp", "run_mid", {"dtype": "float32"}, _SMALL_MLP),
     Benchmark("large_mlp_float64", "mlp", "run_large", {"dtype": "float64"}, _SMALL_MLP),
@@ -45,6 +46,7 @@ BENCHMARKS = [
     Benchmark("digits_cnn", "cnn", "run", {}, {"batch": 8}),
     Benchmark("check_model", "checker", "run_check_model", {}, _SMALL_MLP),
     Benchmark("random_cases", "checker", "run_random_cases", {}, {"n_cases": 3}),
+    Benchmark("check_jobs", "checker", "run_jobs", {}, {"n_cases": 4}),
     Benchmark("iris_loop", "iris_loop", "run", {}, {"threshold": 1e-2}),
 ]
 NAMES = [b.name for b in BENCHMARKS]
@@ -99,6 +101,14 @@ def selected(only: str) -> list[Benchmark]:
     return [b for b in BENCHMARKS if b.name in wanted]
 
 
+_LIMIT_IN_FORCE: list[int] = []  # the limits of the thread_limit blocks now open, innermost last
+
+
+def limit_in_force() -> int | None:
+    """The thread count the innermost open ``thread_limit`` block set (None: none is open)."""
+    return _LIMIT_IN_FORCE[-1] if _LIMIT_IN_FORCE else None
+
+
 @contextlib.contextmanager
 def thread_limit(threads: int | None):
     """Within the block, NumPy's BLAS and torch use at most ``threads`` threads (None: as is)."""
@@ -110,10 +120,12 @@ def thread_limit(threads: int | None):
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
+    _LIMIT_IN_FORCE.append(threads)
     try:
         with threadpool_limits(limits=threads, user_api="blas"):
             yield
     finally:
+        _LIMIT_IN_FORCE.pop()
         torch.set_num_threads(before)
 
 

@@ -79,6 +79,20 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
         out_t, grads_t = call_reference("check_engine", reference, spec, upstream, judge)
 
     engine = _Engine(spec, fn, to_engine, to_numpy, grad, backward)
+    entries, first = _runs(engine, spec, judge, inputs, upstream, out_t, grads_t, eps,
+                           run_twice)
+    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname)
+                         + ("; every run builds fresh engine objects"
+                            + (", run twice, the second judged" if run_twice else "")),
+                         first=first or None, actual_name="engine")
+
+
+def _runs(engine, spec, judge, inputs, upstream, out_t, grads_t, eps: float,
+          run_twice: bool) -> tuple[list, dict]:
+    """Forward and backward on fresh engine objects, once or twice; the last run is judged.
+
+    Returns the entries and the first run's gradients by name (for the second-run notes).
+    """
     entries: list = []
     first: dict = {}
     for run in range(2 if run_twice else 1):
@@ -107,10 +121,7 @@ def check_engine(fn, reference, *inputs, to_engine, to_numpy, grad, backward, se
             entries += arg_entries(spec, judge, grads, grads_t)
         else:
             first = spec.keyed(grads)
-    return finish_report(spec, judge, entries, oracle_note(reference, eps, spec.fname)
-                         + ("; every run builds fresh engine objects"
-                            + (", run twice, the second judged" if run_twice else "")),
-                         first=first or None, actual_name="engine")
+    return entries, first
 
 
 class _Engine:

@@ -36,8 +36,14 @@ import torch
 
 from .plan import Plan, build_plan, layers_signature
 
-#: Relative size of each nudge, in units of the judged dtype's machine epsilon.
+#: Relative size of each nudge, in units of the judged dtype's machine epsilon: what the
+#: envelope stands for (two units of rounding per operand).
 JITTER_EPS = 2.0
+#: The nudge actually applied is this many times larger, and the distances it causes are
+#: divided by the same factor. Nudges of one or two ulps round to whole ulps and can
+#: cancel exactly in a short sum (an envelope of 0); 32x larger ones cannot, while
+#: staying far inside the linear regime.
+MAGNIFY = 32.0
 
 _PLANS64: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -185,7 +191,7 @@ def _unit_range(a: torch.Tensor):
     return None, None
 
 
-def array_envelopes(expected: list, runs: list[list]) -> list[float]:
+def array_envelopes(expected: list, runs: list[list], weights=None) -> list[float]:
     """Per compared array: the largest distance of any extra run from the float64 run.
 
     Parameters
@@ -194,6 +200,8 @@ def array_envelopes(expected: list, runs: list[list]) -> list[float]:
         The float64 run's arrays (the first of ``runs`` when the model is float32).
     runs : list of lists of np.ndarray | None
         Each extra run's arrays, aligned with ``expected``.
+    weights : list of float, optional
+        Each run's distances are multiplied by its weight (1 by default).
 
     Returns
     -------
@@ -204,7 +212,8 @@ def array_envelopes(expected: list, runs: list[list]) -> list[float]:
     out = []
     for k, ref in enumerate(expected):
         total = 0.0
-        for run in runs:
+        for j, run in enumerate(runs):
+            weight = 1.0 if weights is None else weights[j]
             other = run[k]
             if ref is None or other is None or other.shape != ref.shape or ref.size == 0:
                 continue
@@ -217,6 +226,6 @@ def array_envelopes(expected: list, runs: list[list]) -> list[float]:
                 total = float("inf")
                 break
             if finite.any():
-                total += float(d[finite].max())
+                total += weight * float(d[finite].max())
         out.append(total)
     return out

@@ -101,25 +101,36 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
     options = dict(params=params, grads=grads, seed=seed, upstream=upstream, rtol=rtol,
                    atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
                    backward_twice=backward_twice, reset=reset, accumulate=accumulate)
-    if probe_kinks and reference is None and not _has_torch_twin(layer):
-        report = check_layer(layer, reference, x, forward_twice=forward_twice,
-                             probe_kinks=False, **options)
-        report.notes.append(NO_REFERENCE_KINKS)
-        return report
     if probe_kinks:
-        # Probe first, so the layer's caches and grads end as the judged run left them;
-        # it is reported only when that run passes (else it repeats its failures).
-        x0 = kink_input(x, seed)
-        probe = None if x0 is None else keep_arrays(check_layer(
-            layer, reference, x0, forward_twice=False, probe_kinks=False, **options))
-        main = check_layer(layer, reference, x, forward_twice=forward_twice, probe_kinks=False,
-                           **options)
-        return main if probe is None or not main.ok else with_probe(main, probe, KINK_NOTE)
+        return _with_kink_probe(layer, reference, x, forward_twice, options)
     if reference is None and _has_torch_twin(layer):
         from .model_check import check_model
         return check_model(layer, x, upstream=upstream, seed=seed, rtol=rtol, atol=atol,
                            grad_rtol=grad_rtol, grad_atol=grad_atol,
                            backward_twice=backward_twice, forward_twice=forward_twice)
+    return _judge_layer(layer, reference, x, forward_twice=forward_twice, **options)
+
+
+def _with_kink_probe(layer, reference, x, forward_twice: bool, options: dict) -> Report:
+    """check_layer on ``x``, plus the exact-zeros probe when a reference judges kinks."""
+    if reference is None and not _has_torch_twin(layer):
+        report = check_layer(layer, reference, x, forward_twice=forward_twice,
+                             probe_kinks=False, **options)
+        report.notes.append(NO_REFERENCE_KINKS)
+        return report
+    # Probe first, so the layer's caches and grads end as the judged run left them;
+    # it is reported only when that run passes (else it repeats its failures).
+    x0 = kink_input(x, options["seed"])
+    probe = None if x0 is None else keep_arrays(check_layer(
+        layer, reference, x0, forward_twice=False, probe_kinks=False, **options))
+    main = check_layer(layer, reference, x, forward_twice=forward_twice, probe_kinks=False,
+                       **options)
+    return main if probe is None or not main.ok else with_probe(main, probe, KINK_NOTE)
+
+
+def _judge_layer(layer, reference, x, *, params, grads, seed, upstream, rtol, atol, grad_rtol,
+                 grad_atol, backward_twice, forward_twice, reset, accumulate) -> Report:
+    """One run of check_layer against ``reference`` (or the no-reference oracle), no probes."""
     fwd_tol = tolerance_for(x.dtype, FORWARD, rtol, atol)
     access = param_access(layer, params, grads)
     desc = describe_layer(layer)
@@ -135,7 +146,6 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
         exp = torch_expected(reference, x, p_t, draw, desc)
     else:
         exp = own_expected(layer, x, access.params(), draw, driver.before_forward, desc)
-    out_t, g = exp.out, exp.g
     grad_tol = exp.grad_tolerance(x.dtype, grad_rtol, grad_atol)
 
     report_args = dict(dtype=x.dtype, seed=seed, actual_name="layer",
@@ -148,51 +158,62 @@ def check_layer(layer, reference=None, x=None, *, params=None, grads=None, seed=
                               *exp.notes])
     title = f"check_layer: {desc}"
     entries: list[Entry] = []
-    run = _Run(layer, driver, access, x, g, desc, fwd_tol)
+    run = _Run(layer, driver, access, x, exp.g, desc, fwd_tol)
     if forward_twice:
         driver.before_forward()
         try:
             layer.forward(decoy_input(x, seed))
         except Exception:  # noqa: S110 (the judged forward below reports whatever is wrong)
             pass
-    if not run.forward(entries, out_t):
+    if not run.forward(entries, exp.out):
         return Report(title, entries, **report_args)
-    if g is None:
+    if exp.g is None:
         raise RuntimeError(f"check_layer({desc}): the layer's forward raised on its first "
                            "call on x but not on a later one; give reference=...")
     if not run.backward(entries, exp.dx, backward_twice):
         return Report(title, entries, **report_args)
     judged, first = run.judged(backward_twice, grad_tol)
-    same_dtype = exp.check_dtype
-    for n, grad in judged.items():
-        ref = exp.params[n]
-        diff = compare_arrays(grad, ref, rtol=grad_tol.rtol, atol=grad_tol.atol,
-                              check_dtype=same_dtype)
-        if ref is None:
-            diff.message = f"the reference did not use parameter {n!r} (torch grad is None)"
-        entries.append(Entry(f"dL/d{n}", PARAM_GRAD, 0, desc, diff, param=n))
-    for n, added in run.increments.items():
-        entries.append(Entry(f"dL/d{n} added by a 2nd backward", PARAM_GRAD, 0, desc,
-                             compare_arrays(added, exp.params[n], rtol=grad_tol.rtol,
-                                            atol=grad_tol.atol, check_dtype=same_dtype),
-                             param=n))
-    entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
-                         compare_arrays(run.dx, exp.dx, rtol=grad_tol.rtol,
-                                        atol=grad_tol.atol, check_dtype=same_dtype)))
-    if backward_twice:
-        report_args["notes"] += second_run_notes(entries, first, grad_tol)
-    report_args["notes"] += poison_notes(entries) if not driver.accumulate else []
-    note = driver.note(run.adds_once)
-    report_args["notes"] += [note] if note else []
-    report_args["notes"] += run.stateful_notes(entries)
+    entries += _gradient_entries(run, exp, judged, grad_tol, desc)
+    report_args["notes"] += _run_notes(run, entries, first if backward_twice else None,
+                                       grad_tol)
     report = Report(title, entries, **report_args)
     # What compare.diagnose reads besides the entries (see check_model):
-    report.x, report.layers, report.upstream = x, [layer], g
+    report.x, report.layers, report.upstream = x, [layer], exp.g
     report.stateful_forward = run.stateful
     for e in entries:
         e.source_report = report
     report.first_backward = first if backward_twice else None
     return report
+
+
+def _gradient_entries(run, exp, judged: dict, tol, desc: str) -> list[Entry]:
+    """dL/d(param) for each parameter, what a 2nd backward added (accumulating), dL/dinput."""
+    entries = []
+    for n, grad in judged.items():
+        ref = exp.params[n]
+        diff = compare_arrays(grad, ref, rtol=tol.rtol, atol=tol.atol,
+                              check_dtype=exp.check_dtype)
+        if ref is None:
+            diff.message = f"the reference did not use parameter {n!r} (torch grad is None)"
+        entries.append(Entry(f"dL/d{n}", PARAM_GRAD, 0, desc, diff, param=n))
+    for n, added in run.increments.items():
+        entries.append(Entry(f"dL/d{n} added by a 2nd backward", PARAM_GRAD, 0, desc,
+                             compare_arrays(added, exp.params[n], rtol=tol.rtol,
+                                            atol=tol.atol, check_dtype=exp.check_dtype),
+                             param=n))
+    entries.append(Entry("dL/dinput", INPUT_GRAD, 0, desc,
+                         compare_arrays(run.dx, exp.dx, rtol=tol.rtol, atol=tol.atol,
+                                        check_dtype=exp.check_dtype)))
+    return entries
+
+
+def _run_notes(run, entries, first: dict | None, tol) -> list[str]:
+    """Second-backward, NaN-buffer, gradient-convention and stateful-forward notes."""
+    notes = second_run_notes(entries, first, tol) if first is not None else []
+    notes += poison_notes(entries) if not run.driver.accumulate else []
+    note = run.driver.note(run.adds_once)
+    notes += [note] if note else []
+    return notes + run.stateful_notes(entries)
 
 
 class _Run:

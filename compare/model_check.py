@@ -400,7 +400,7 @@ class _Envelope:
 
     def __init__(self, model, kind, layers, prefixes, plan, rec, x, y, loss, scratch_error,
                  narrow, seed) -> None:
-        from .envelope import JITTER_EPS, Jitter, plan64
+        from .envelope import JITTER_EPS, MAGNIFY, Jitter, plan64
         self.layers, self.rec, self.loss = layers, rec, loss
         p64, f64 = plan64(model, kind, layers, prefixes, plan), np.dtype(np.float64)
         # Each run's arrays are read right after it: the next run clears the twin's grads.
@@ -408,7 +408,7 @@ class _Envelope:
         if p64 is not plan:  # a float32 twin: its float64 run is the reference
             self.reference = self._expected(p64, _run_torch(p64, rec, x, y, loss, f64,
                                                             scratch_error))
-        jitter = Jitter(JITTER_EPS * float(np.finfo(narrow).eps), seed)
+        jitter = Jitter(MAGNIFY * JITTER_EPS * float(np.finfo(narrow).eps), seed)
         with jitter.params(p64, layers):
             self.jittered = self._expected(p64, _run_torch(p64, rec, x, y, loss, f64,
                                                            scratch_error, jitter))
@@ -419,14 +419,19 @@ class _Envelope:
 
     def apply(self, specs: list) -> list:
         """``specs`` with each ScaledTolerance turned into the array's own plain Tolerance."""
-        from .envelope import array_envelopes
+        from .envelope import MAGNIFY, array_envelopes
         main = [e for *_, e, _ in specs]
         if self.reference is not None:  # float32: the float64 run is the reference of both
-            rounding = array_envelopes(self.reference, [main, self.jittered])
+            rounding = array_envelopes(self.reference, [self.jittered], [1.0 / MAGNIFY])
+            twin = array_envelopes(self.reference, [main])
+            refs = self.reference
         else:
-            rounding = array_envelopes(main, [self.jittered])
-        return [(*rest, a, e, tol.for_array(e, r) if isinstance(tol, ScaledTolerance) else tol)
-                for (*rest, a, e, tol), r in zip(specs, rounding, strict=True)]
+            rounding = array_envelopes(main, [self.jittered], [1.0 / MAGNIFY])
+            twin, refs = [0.0] * len(main), [None] * len(main)
+        return [(*rest, a, e, tol.for_array(e, r, ref, t) if isinstance(tol, ScaledTolerance)
+                 else tol)
+                for (*rest, a, e, tol), r, ref, t in zip(specs, rounding, refs, twin,
+                                                         strict=True)]
 
 
 def _judge(specs: list, cross: bool) -> list[Entry]:

@@ -122,15 +122,24 @@ class ScaledTolerance(Tolerance):
     envelope: float = 0.0
     cap: float = 0.0
 
-    def for_array(self, expected, rounding: float) -> Tolerance:
-        """The plain Tolerance for one array: reference ``expected``, envelope ``rounding``."""
-        scale = 0.0
-        if isinstance(expected, np.ndarray) and expected.size \
-                and np.issubdtype(expected.dtype, np.inexact):
-            scale = float(np.max(np.abs(expected)))
-            if not np.isfinite(scale):  # the largest finite value, ignoring NaN and inf
-                finite = np.abs(expected[np.isfinite(expected)])
-                scale = float(finite.max()) if finite.size else 0.0
+    def for_array(self, expected, rounding: float, reference=None,
+                  twin_rounding: float = 0.0) -> Tolerance:
+        """The plain Tolerance for one array: reference ``expected``, envelope ``rounding``.
+
+        ``reference``, when given, is a more exact run of the same array (the
+        float64 twin of a float32 check): the scale is the larger of the two, so
+        an array float32 rounded to exact zeros is still judged at its true size.
+        ``twin_rounding`` is the float32 twin's own distance from that run.
+        """
+        scale = max(_scale(expected), _scale(reference))
+        # twin_rounding: how far the float32 twin itself landed from its float64 run. It
+        # is float32 arithmetic as it happened, not a nudge that might flip a decision,
+        # so the cap does not apply: where it is of the array's own size, float32 cannot
+        # resolve this array at all (e.g. every unit of a tanh rounds to exactly 1).
+        if twin_rounding:
+            measured = max(min(self.envelope * rounding, self.cap * scale),
+                           self.envelope * twin_rounding)
+            return Tolerance(self.rtol, max(self.atol, self.floor * scale, measured))
         measured = min(self.envelope * rounding, self.cap * scale)
         return Tolerance(self.rtol, max(self.atol, self.floor * scale, measured))
 
@@ -179,6 +188,17 @@ def policy_for(dtype, what: str = FORWARD, rtol: float | None = None,
     if dt in POLICY and what in POLICY[dt]:
         return POLICY[dt][what]
     return tolerance_for(dt, what)
+
+
+def _scale(a) -> float:
+    """Largest finite |value| of a float array (0 for None, empty or non-float)."""
+    if not isinstance(a, np.ndarray) or not a.size or not np.issubdtype(a.dtype, np.inexact):
+        return 0.0
+    scale = float(np.max(np.abs(a)))
+    if not np.isfinite(scale):  # the largest finite value, ignoring NaN and inf
+        finite = np.abs(a[np.isfinite(a)])
+        scale = float(finite.max()) if finite.size else 0.0
+    return scale
 
 
 def tolerance_for(dtype, what: str = FORWARD, rtol: float | None = None,

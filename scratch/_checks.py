@@ -6,15 +6,20 @@ in the message; none of them converts, broadcasts or clips anything.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .errors import DTypeError, EmptyBatchError, NonFiniteError, ShapeError
+from .errors import DTypeError, EmptyBatchError, LabelError, NonFiniteError, ShapeError
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = FLOAT_DTYPES
 
 
 def check_float_dtype(owner: str, what: str, dtype) -> np.dtype:
     """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise DTypeError."""
+    if dtype is _F64 or dtype is _F32:  # an array's own dtype, the common case: no lookup
+        return dtype
     dt = np.dtype(dtype)
     if dt not in FLOAT_DTYPES:
         raise DTypeError(f"{owner}: {what} must be float32 or float64, got {dt}")
@@ -58,12 +63,25 @@ def check_array(owner: str, what: str, a, *, dtype=None, ndim=None, finite=True)
     return a
 
 
+# Up to this many elements, the finite check reads the values as Python floats.
+SMALL_FINITE_CHECK = 8
+
+
 def check_finite(owner: str, what: str, a: np.ndarray) -> None:
     """Raise NonFiniteError naming the first NaN/inf position of ``a``."""
     # Counting finite values costs half of isfinite().all() on small arrays (no
     # reduction machinery), about the same on large ones, and beats a guarded sum:
     # the np.errstate a sum needs to silence overflow costs more than this check.
-    if np.count_nonzero(np.isfinite(a)) == a.size:
+    # A few values are cheaper still as Python floats (0.06-0.3 us against 0.7 us):
+    # on the lecture's net most arrays a step checks hold 1 to 3 values.
+    size = a.size
+    if size == 1:
+        if math.isfinite(a.item()):
+            return
+    elif size <= SMALL_FINITE_CHECK:
+        if all(map(math.isfinite, a.ravel().tolist())):
+            return
+    elif np.count_nonzero(np.isfinite(a)) == size:
         return
     bad = ~np.isfinite(a)
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -71,6 +89,31 @@ def check_finite(owner: str, what: str, a: np.ndarray) -> None:
         f"{owner}: {what} holds {int(bad.sum())} non-finite value(s); "
         f"first at index {idx}: {a[idx]!r}"
     )
+
+
+# Up to this many elements, a range check reads the values as Python floats: one
+# conversion costs less than the two reductions (min, max) NumPy needs, each about 1 us.
+SMALL_RANGE_CHECK = 16
+
+
+def check_unit_interval(owner: str, what: str, a: np.ndarray) -> None:
+    """Raise NonFiniteError for NaN/inf in ``a``, else LabelError unless all of it lies in [0, 1].
+
+    a : any shape. Both errors name ``owner`` and ``what``; NaN fails every
+    comparison, so one pass over the values serves both checks.
+    """
+    size = a.size
+    if size == 1:
+        if 0.0 <= a.item() <= 1.0:
+            return
+    elif size <= SMALL_RANGE_CHECK:
+        if all(0.0 <= v <= 1.0 for v in a.ravel().tolist()):
+            return
+    elif a.min() >= 0 and a.max() <= 1:
+        return
+    check_finite(owner, what, a)
+    raise LabelError(f"{owner}: {what} must lie in [0, 1], "
+                     f"got values in [{a.min()!r}, {a.max()!r}]")
 
 
 def check_shape(owner: str, what: str, a: np.ndarray, expected: tuple) -> None:

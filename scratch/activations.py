@@ -49,6 +49,12 @@ class Sigmoid(Layer):
     """``y = 1 / (1 + exp(-x))``; dy/dx = y (1 - y), computed from the cached output."""
 
     def _forward(self, x):
+        if x.size <= SMALL:
+            # torch's own formula, two ufuncs fewer than ``sigmoid``'s (1.5 us against
+            # 2.7 us on the lecture's 3 values). exp(-x) overflows to inf for x < -709
+            # and 1 / inf gives the limit 0, as in torch; the warning is silenced by
+            # the guard every forward runs under, and the output is checked after.
+            return 1.0 / (np.exp(-x) + 1.0)
         return sigmoid(x)
 
     def _backward(self, grad_out):

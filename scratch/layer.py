@@ -14,14 +14,19 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_array, check_finite, check_float_dtype, check_shape
+from ._float_guard import QuietFloatErrors
 from .errors import BackwardBeforeForwardError
 
 
 def float_errors_checked_after():
     """Finite inputs can still overflow (1e308 * 2): NumPy would warn and hand back
     inf/NaN. Its warnings are silenced here because the caller then checks the
-    result and raises a NonFiniteError that names the layer."""
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    result and raises a NonFiniteError that names the layer.
+
+    Returns a context manager with ``np.errstate(over=, invalid=, divide="ignore")``'s
+    effect; see ``scratch._float_guard`` for why it is not ``np.errstate`` itself.
+    """
+    return QuietFloatErrors()
 
 
 class Layer:
@@ -49,11 +54,17 @@ class Layer:
         with float_errors_checked_after():
             return self._checked_forward(x)
 
-    def _checked_forward(self, x: np.ndarray) -> np.ndarray:
+    def _checked_forward(self, x: np.ndarray, input_known_finite: bool = False) -> np.ndarray:
         """``forward`` without its own overflow guard, for a container that holds one
         guard around all its layers (each ``np.errstate`` costs about as much as a
-        tiny layer's arithmetic)."""
+        tiny layer's arithmetic).
+
+        ``input_known_finite``: the container passes True when ``x`` is the output a
+        stock layer has just checked for NaN/inf, so that check is not repeated.
+        """
         self._check_input(x)
+        if not input_known_finite:
+            check_finite(self.name, "input", x)
         self._out = None  # a forward that fails below leaves nothing for backward to use
         out = self._forward(x)
         try:
@@ -75,11 +86,14 @@ class Layer:
         with float_errors_checked_after():
             return self._checked_backward(grad_out)
 
-    def _checked_backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """``backward`` without its own overflow guard (see ``_checked_forward``)."""
+    def _checked_backward(self, grad_out: np.ndarray, grad_known_finite: bool = False
+                          ) -> np.ndarray:
+        """``backward`` without its own overflow guard (see ``_checked_forward``);
+        ``grad_known_finite``: ``grad_out`` is a stock layer's checked ``grad_in``."""
         if self._out is None:
             raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
-        check_array(self.name, "grad_out", grad_out, dtype=self._out.dtype)
+        check_array(self.name, "grad_out", grad_out, dtype=self._out.dtype,
+                    finite=not grad_known_finite)
         check_shape(self.name, "grad_out", grad_out, self._out.shape)
         grad_in = self._backward(grad_out)
         # grads are not inspected here: an overflowed parameter gradient stays inf/NaN as
@@ -103,7 +117,8 @@ class Layer:
 
     # -- for subclasses --------------------------------------------------
     def _check_input(self, x: np.ndarray) -> None:
-        check_array(self.name, "input", x)
+        """Type, dtype and shape of ``x``; ``forward`` checks its values for NaN/inf after."""
+        check_array(self.name, "input", x, finite=False)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -121,7 +136,7 @@ class ParamLayer(Layer):
         self.params = ParamDict(self)
 
     def _check_input(self, x: np.ndarray) -> None:
-        check_array(self.name, "input", x, dtype=self.dtype)
+        check_array(self.name, "input", x, dtype=self.dtype, finite=False)
 
     def _add_param(self, key: str, value: np.ndarray) -> None:
         self.params[key] = value
@@ -210,6 +225,20 @@ def init_rng(rng) -> np.random.Generator:
     return np.random.default_rng(rng)
 
 
+def has_stock_forward(layer) -> bool:
+    """True when ``layer.forward`` is ``Layer.forward`` itself, not overridden anywhere.
+
+    Then its guard-free ``_checked_forward`` may be called instead, and its output has
+    been checked for NaN/inf when that returns.
+    """
+    return getattr(layer.forward, "__func__", None) is Layer.forward
+
+
+def has_stock_backward(layer) -> bool:
+    """Like ``has_stock_forward``, for ``backward``."""
+    return getattr(layer.backward, "__func__", None) is Layer.backward
+
+
 def guard_free_forward(layer):
     """What a container holding one overflow guard for all its layers should call.
 
@@ -217,15 +246,9 @@ def guard_free_forward(layer):
     one; otherwise that ``forward`` itself (a user's own layer, a subclass that
     overrides it, or a wrapper set on the instance, such as compare's recording taps).
     """
-    forward = layer.forward
-    if getattr(forward, "__func__", None) is Layer.forward:
-        return layer._checked_forward
-    return forward
+    return layer._checked_forward if has_stock_forward(layer) else layer.forward
 
 
 def guard_free_backward(layer):
     """Like ``guard_free_forward``, for ``backward``."""
-    backward = layer.backward
-    if getattr(backward, "__func__", None) is Layer.backward:
-        return layer._checked_backward
-    return backward
+    return layer._checked_backward if has_stock_backward(layer) else layer.backward

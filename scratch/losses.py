@@ -7,9 +7,11 @@ respect to ``pred`` only; targets are constants.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._checks import check_array, check_features, check_finite, check_shape
+from ._checks import check_array, check_features, check_finite, check_shape, check_unit_interval
 from .activations import sigmoid
 from .errors import (
     BackwardBeforeForwardError,
@@ -18,6 +20,7 @@ from .errors import (
     NonFiniteError,
     ShapeError,
 )
+from .layer import float_errors_checked_after
 
 REDUCTIONS = ("mean", "sum")
 # torch's floor on p (1 - p) in BCE's gradient. Its clamp constant is the C float
@@ -31,9 +34,14 @@ def bce_log_likelihood(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     p, y : same shape, values in [0, 1]. Returns that shape; BCE is its negation.
     """
-    with np.errstate(divide="ignore"):  # log(0) = -inf is then clamped, as in torch
-        log_p = np.maximum(np.log(p), -100.0)
-        log_1mp = np.maximum(np.log1p(-p), -100.0)
+    with float_errors_checked_after():  # log(0) = -inf is then clamped, as in torch
+        return _bce_log_likelihood(p, y)
+
+
+def _bce_log_likelihood(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``bce_log_likelihood`` for a caller that already silences divide-by-zero."""
+    log_p = np.maximum(np.log(p), -100.0)
+    log_1mp = np.maximum(np.log1p(-p), -100.0)
     return y * log_p + (1.0 - y) * log_1mp
 
 
@@ -82,9 +90,9 @@ class Loss:
             The loss, reduced by ``reduction``.
         """
         self._check(pred, target)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        with float_errors_checked_after():  # overflow is reported below
             value = self._forward(pred, target)
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             self._cache = None  # nothing for backward to differentiate
             raise NonFiniteError(f"{self.name}: the loss overflowed to {value} "
                                  f"(pred/target values too large for {pred.dtype})")
@@ -102,7 +110,7 @@ class Loss:
         """
         if self._cache is None:
             raise BackwardBeforeForwardError(f"{self.name}: backward() called before forward()")
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        with float_errors_checked_after():  # overflow is reported below
             grad = self._backward()
         check_finite(self.name, "gradient (overflow)", grad)
         return grad
@@ -111,12 +119,29 @@ class Loss:
         return 1.0 / n if self.reduction == "mean" else 1.0
 
     def _reduce(self, per_element: np.ndarray) -> float:
-        return float(per_element.mean() if self.reduction == "mean" else per_element.sum())
+        """``float(per_element.mean())`` or ``.sum()``, the same float, with less overhead.
+
+        One element is its own mean and sum. Otherwise the sum is ``np.add.reduce``,
+        which ``sum`` and ``mean`` both call, and the mean divides it by the count as
+        ``np.mean`` does (a NumPy integer, result cast back to the array's dtype).
+        """
+        if per_element.size == 1:
+            return per_element.item()
+        total = np.add.reduce(per_element, axis=None)
+        if self.reduction == "sum":
+            return float(total)
+        return float(total.dtype.type(total / np.intp(per_element.size)))
 
     def _check(self, pred, target) -> None:
-        """Default check: float pred and target of identical shape and dtype."""
-        check_array(self.name, "pred", pred)
-        check_array(self.name, "target", target, dtype=pred.dtype)
+        """Default check: float pred and target of identical shape and dtype, all finite."""
+        self._check_structure(pred, target)
+        check_finite(self.name, "pred", pred)
+        check_finite(self.name, "target", target)
+
+    def _check_structure(self, pred, target) -> None:
+        """Float pred and target of identical shape and dtype (values not inspected)."""
+        check_array(self.name, "pred", pred, finite=False)
+        check_array(self.name, "target", target, dtype=pred.dtype, finite=False)
         check_shape(self.name, "target", target, pred.shape)
 
     def __repr__(self) -> str:
@@ -155,15 +180,14 @@ class BCELoss(Loss):
     EPS = BCE_EPS
 
     def _check(self, pred, target):
-        super()._check(pred, target)
-        for what, a in (("pred", pred), ("target", target)):
-            if a.min() < 0 or a.max() > 1:
-                raise LabelError(f"{self.name}: {what} must lie in [0, 1], "
-                                 f"got values in [{a.min()!r}, {a.max()!r}]")
+        self._check_structure(pred, target)
+        # Non-finite values fail the range check too, which then names them.
+        check_unit_interval(self.name, "pred", pred)
+        check_unit_interval(self.name, "target", target)
 
-    def _forward(self, pred, target):
+    def _forward(self, pred, target):  # runs under forward's guard, which silences log(0)
         self._cache = (pred, target)
-        return -self._reduce(bce_log_likelihood(pred, target))
+        return -self._reduce(_bce_log_likelihood(pred, target))
 
     def _backward(self):
         p, y = self._cache
@@ -181,10 +205,9 @@ class BCEWithLogitsLoss(Loss):
     """
 
     def _check(self, pred, target):
-        super()._check(pred, target)
-        if target.min() < 0 or target.max() > 1:
-            raise LabelError(f"{self.name}: target must lie in [0, 1], "
-                             f"got values in [{target.min()!r}, {target.max()!r}]")
+        self._check_structure(pred, target)
+        check_finite(self.name, "pred", pred)
+        check_unit_interval(self.name, "target", target)
 
     def _forward(self, z, target):
         self._cache = (z, target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_shape
+from ._checks import check_array, check_finite, check_shape
 from .conv import as_count
 from .errors import ShapeError
 from .layer import ParamLayer, init_rng
@@ -70,6 +70,7 @@ class RNN(ParamLayer):
             The hidden states h_1..h_T.
         """
         self._check_input(x)
+        check_finite(self.name, "input", x)
         if h0 is None:
             h0 = np.zeros((x.shape[0], self.hidden_size), self.dtype)
         else:

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "twinnet.commands.tasks",
     "twinnet.commands.mutants",
     "twinnet.commands.false_alarms",
+    "twinnet.commands.merge",
     "twinnet.commands.bench",
 ]
 

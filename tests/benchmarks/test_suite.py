@@ -10,7 +10,8 @@ from twinnet import cli
 from twinnet.commands import bench
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FAST = "lecture_net,mid_mlp_float64,large_mlp_float32,digits_cnn,random_cases"
+FAST = ("lecture_net,lecture_sequential,mid_mlp_float64,large_mlp_float32,digits_cnn,"
+        "random_cases,check_jobs")
 
 
 def check_outputs(out, names):
@@ -20,6 +21,7 @@ def check_outputs(out, names):
     env = data["environment"]
     assert any(lib["user_api"] == "blas" for lib in env["blas"])
     assert env["torch"]["num_threads"] >= 1
+    assert len(env["git"]["commit"]) == 40 and env["git"]["dirty"] in (True, False)
     for r in data["results"]:
         assert r["status"] in ("ok", "skipped")
         if r["status"] == "ok":
@@ -43,6 +45,10 @@ def test_smoke_suite_writes_json_and_png(tmp_path):
     by_name = {r["name"]: r for r in data["results"]}
     assert by_name["lecture_net"]["config"]["twins_verified"] is True
     assert set(by_name["large_mlp_float32"]["timings"]) == {"scratch", "torch", "gemm"}
+    sequential = by_name["lecture_sequential"]
+    assert set(sequential["timings"]) == {"scratch", "torch", "scratch (bias)", "torch (bias)"}
+    assert sequential["config"]["twins_verified"] is True
+    assert by_name["check_jobs"]["config"]["jobs"] == 2
     assert any("kernel (core type)" in line for line in lines)
     assert len(results) == len(chosen)
 

@@ -16,6 +16,7 @@ from benchmarks.models import (
     gemm_flops,
     gemm_step,
     lecture_pair,
+    lecture_sequential_pair,
     mlp_pair,
     pair_mismatches,
     verified,
@@ -30,6 +31,18 @@ def test_lecture_pair_matches_torch_and_the_lecture():
     np.testing.assert_allclose(pair.torch_step().detach().numpy(), [[0.52699227]], atol=5e-9)
     np.testing.assert_allclose(pair.torch_model.l2.W.grad.numpy(),
                                [[-0.40961516], [-0.29945768], [-0.40961948]], atol=5e-9)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_lecture_sequential_pair_matches_torch_and_the_lecture(bias):
+    pair = lecture_sequential_pair(bias=bias)
+    assert pair_mismatches(pair) == []
+    assert [type(layer).__name__ for layer in pair.scratch_model] == ["Linear", "Sigmoid"] * 2
+    assert all(layer.bias is bias for layer in pair.scratch_model.layers[::2])
+    if not bias:  # the lecture's own net: cell [85] prints J and V's gradient
+        np.testing.assert_allclose(pair.scratch_step(), 0.52699227, atol=5e-9)
+        np.testing.assert_allclose(pair.scratch_model.grads["2.W"],
+                                   [[-0.40961516], [-0.29945768], [-0.40961948]], atol=5e-9)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

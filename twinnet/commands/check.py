@@ -3,14 +3,15 @@
 Prints a summary table (cases, passed, failed, the worst error seen against
 what the tolerance allowed, time per dtype) and the full report of every
 failing case with the line that replays it. Exit status 1 on any mismatch.
+``--jobs N`` spreads the cases over N processes (:mod:`twinnet.sweep`); the
+table and ``--json`` document are the same as with one.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-import traceback
-from dataclasses import dataclass, field
 
 DTYPE_CHOICES = ("float32", "float64", "both")
 SHOWN_FAILURES = 5
@@ -25,42 +26,37 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="first case's seed (default 0)")
     p.add_argument("--dtype", choices=DTYPE_CHOICES, default="both",
                    help="dtype of the random cases (default both)")
+    add_jobs_argument(p)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print the lecture report and one line per case")
     p.add_argument("--progress", action="store_true",
                    help="show progress on stderr even when it is not a terminal")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON document (reports with their hints) for scripts and CI")
+                   help="print one JSON document (reports with their hints, worst ratios per "
+                        "dtype) for scripts and CI; `twinnet merge` joins such documents")
     p.set_defaults(func=run)
 
 
-@dataclass
-class Tally:
-    """Results for one dtype."""
+def add_jobs_argument(parser) -> None:
+    """``-j/--jobs N``, shared by ``check`` and ``false-alarms``."""
+    parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                        help="check the cases in N worker processes (default 1: this process); "
+                             "every case runs at one BLAS and one torch thread, so the results "
+                             "do not depend on N")
 
-    dtype: str
-    cases: int = 0
-    failed: list = field(default_factory=list)  # (case description, report or error text)
-    worst: dict = field(default_factory=dict)   # group -> (ratio, |diff|, allowed, case seed)
-    seconds: float = 0.0
 
-    def add(self, seed: int, report) -> None:
-        """Count one case and keep its worst forward and gradient entries if they beat the tally's.
+def dtypes_of(args) -> list[str]:
+    """The dtypes ``--dtype`` asks for, float64 first."""
+    return ["float64", "float32"] if args.dtype == "both" else [args.dtype]
 
-        Parameters
-        ----------
-        seed : int
-            The case's seed (kept to name the case).
-        report : compare.Report
-            That case's report.
-        """
-        self.cases += 1
-        for group, kinds in (("forward", ("forward", "loss")),
-                             ("gradient", ("param_grad", "input_grad"))):
-            e = report.worst(kinds)
-            if e is not None and e.ratio >= self.worst.get(group, (-1,))[0]:
-                actual, expected = e.diff.values_at_worst()
-                self.worst[group] = (e.ratio, abs(actual - expected), e.allowed, seed)
+
+def bad_arguments(args, command: str, min_cases: int = 0) -> str | None:
+    """The error message for ``-n`` or ``--jobs`` out of range, else None."""
+    if args.cases < min_cases:
+        return f"twinnet {command}: --cases must be >= {min_cases}"
+    if args.jobs < 1:
+        return f"twinnet {command}: --jobs must be >= 1"
+    return None
 
 
 def run(args) -> int:
@@ -74,74 +70,116 @@ def run(args) -> int:
     """
     from compare.cases import lecture_example
 
-    if getattr(args, "json", False):
-        from compare.diagnose.cli_json import run_json
-        return run_json(args)
-    if args.cases < 0:
-        print("twinnet check: --cases must be >= 0", file=sys.stderr)
+    problem = bad_arguments(args, "check")
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
-    dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
-    show_progress = args.progress or sys.stderr.isatty()
-
+    if args.json:
+        doc = check_document(args)
+        print(json.dumps(_jsonable(doc), indent=2, allow_nan=False))
+        return 0 if doc["ok"] else 1
     lecture = lecture_example()
     if args.verbose or not lecture.ok:
         print(_paint(str(lecture)), end="\n\n")
-    tallies = [_run_dtype(dt, args, show_progress) for dt in dtypes]
+    start = time.perf_counter()
+    summaries = _sweep(args, as_dict=False)
+    wall = time.perf_counter() - start
 
-    _print_summary(lecture, tallies, args)
-    failures = [f for t in tallies for f in t.failed]
-    for description, detail in failures[: None if args.verbose else SHOWN_FAILURES]:
-        print(f"\n=== FAILED {description}\n{_paint(detail)}")
+    _print_summary(lecture, summaries, args, wall)
+    failures = [f for s in summaries for f in s.failed]
+    for f in failures[: None if args.verbose else SHOWN_FAILURES]:
+        detail = f["detail"] if "detail" in f else "raised:\n" + f["error"]
+        print(f"\n=== FAILED {f['case']}\n{_paint(detail)}")
     if len(failures) > SHOWN_FAILURES and not args.verbose:
         print(f"\n... {len(failures) - SHOWN_FAILURES} more failing case(s); -v shows all")
     return 0 if lecture.ok and not failures else 1
 
 
-def _run_dtype(dtype: str, args, show_progress: bool) -> Tally:
-    from compare.cases import random_case
+def _sweep(args, as_dict: bool) -> list:
+    """Run the random cases of ``args``; one merged summary per dtype, in dtype order."""
+    from twinnet.sweep import run_sweep
 
-    tally, start = Tally(dtype), time.perf_counter()
-    for i in range(args.cases):
-        seed = args.seed + i
-        description = f"case {seed} ({dtype})"
-        try:
-            case = random_case(seed, dtype)
-            description = str(case)
-            report = case.check()
-        except Exception:  # a crash is a failure to report, not a reason to stop
-            tally.cases += 1
-            tally.failed.append((description, "raised:\n" + traceback.format_exc()))
-            continue
-        tally.add(seed, report)
-        if not report.ok:
-            tally.failed.append((description, str(report)))
-        if args.verbose:
-            worst = report.worst()
-            print(f"{'ok  ' if report.ok else 'FAIL'} {description}"
-                  + ("" if worst is None else f"  [worst {worst.ratio:.2g} of allowed]"))
-        if show_progress and (i + 1) % max(1, args.cases // 100) == 0:
-            print(f"\r{dtype}: {i + 1}/{args.cases} cases, {len(tally.failed)} failed",
-                  end="", file=sys.stderr, flush=True)
-    if show_progress and args.cases:
-        print(file=sys.stderr)
-    tally.seconds = time.perf_counter() - start
-    return tally
+    show_progress = not as_dict and (args.progress or sys.stderr.isatty())
+    verbose = getattr(args, "verbose", False) and not as_dict
+    done: dict[str, list[int]] = {}
+
+    def on_shard(part) -> None:
+        for line in part.lines:
+            print(line)
+        if show_progress:
+            count = done.setdefault(part.dtype, [0, 0])
+            count[0] += part.cases
+            count[1] += len(part.failed)
+            print(f"\r{part.dtype}: {count[0]}/{args.cases} cases, {count[1]} failed", end="",
+                  file=sys.stderr, flush=True)
+            if count[0] == args.cases:
+                print(file=sys.stderr)
+
+    merged = run_sweep(dtypes_of(args), args.seed, args.cases, jobs=args.jobs,
+                       as_dict=as_dict, lines=verbose, on_shard=on_shard)
+    return list(merged.values())
 
 
-def _print_summary(lecture, tallies, args) -> None:
+def check_document(args) -> dict:
+    """The lecture example and ``args.cases`` random cases per dtype, as one JSON-ready dict.
+
+    Returns
+    -------
+    dict
+        ``kind`` ("check"), ``ok``, ``lecture`` (its report), ``seeds`` [first, last],
+        ``jobs``, ``summary`` (per dtype: counts, the worst forward and gradient
+        ``|diff| / allowed`` with the case that reached it, every case's worst ratio,
+        time) and ``failures`` (each failing case with its report and hints, or the
+        error it raised).
+    """
+    from compare.cases import lecture_example
+
+    lecture = lecture_example()
+    summaries = _sweep(args, as_dict=True)
+    failures = [_failure_document(f) for s in summaries for f in s.failed]
+    return {"kind": "check", "ok": lecture.ok and not failures, "lecture": lecture.to_dict(),
+            "seeds": [args.seed, args.seed + args.cases - 1], "jobs": args.jobs,
+            "summary": [s.to_dict() for s in summaries], "failures": failures}
+
+
+def _failure_document(failure: dict) -> dict:
+    out = {k: failure[k] for k in ("case", "seed", "dtype")}
+    out.update({"report": failure["report"]} if "report" in failure
+               else {"error": failure["error"]})
+    return out
+
+
+def _jsonable(doc):
+    from compare.diagnose.jsonable import jsonable
+
+    return jsonable(doc)
+
+
+def _print_summary(lecture, summaries, args, wall: float) -> None:
     twin = [e for e in lecture.entries if "printed" not in e.label]
     twin_max = max(e.max_abs for e in twin)
     print(f"lecture example: {'ok' if lecture.ok else 'FAILED'} (scratch vs torch max |diff| "
           f"{twin_max:.2g}, allowed 1e-12; y, loss, W and V gradients match the printout)")
     print(f"random cases: seeds {args.seed}..{args.seed + args.cases - 1}\n")
-    header = ("dtype", "cases", "passed", "failed", "worst forward |diff| / allowed",
-              "worst gradient |diff| / allowed", "time")
-    rows = [header]
-    for t in tallies:
-        rows.append((t.dtype, str(t.cases), str(t.cases - len(t.failed)), str(len(t.failed)),
-                     _worst(t.worst.get("forward")), _worst(t.worst.get("gradient")),
-                     f"{t.seconds:.1f} s"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    print_rows(summary_rows(summaries))
+    if args.jobs > 1:
+        print(f"\n{args.jobs} jobs: {wall:.1f} s wall clock; the time column adds up the jobs")
+
+
+def summary_rows(summaries) -> list[tuple]:
+    """The table: a header, then per dtype its counts, worst ratios and time."""
+    rows = [("dtype", "cases", "passed", "failed", "worst forward |diff| / allowed",
+             "worst gradient |diff| / allowed", "time")]
+    for s in summaries:
+        rows.append((s.dtype, str(s.cases), str(s.passed), str(len(s.failed)),
+                     _worst(s.worst.get("forward")), _worst(s.worst.get("gradient")),
+                     f"{s.seconds:.1f} s"))
+    return rows
+
+
+def print_rows(rows) -> None:
+    """Print ``rows`` (tuples of str) as left-aligned columns."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
@@ -149,8 +187,7 @@ def _print_summary(lecture, tallies, args) -> None:
 def _worst(w) -> str:
     if w is None:
         return "-"
-    ratio, diff, allowed, seed = w
-    return f"{diff:.1e} / {allowed:.1e} = {ratio:.2g} (case {seed})"
+    return f"{w.diff:.1e} / {w.allowed:.1e} = {w.ratio:.2g} (case {w.seed})"
 
 
 def _paint(text: str) -> str:

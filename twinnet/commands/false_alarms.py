@@ -14,12 +14,13 @@ Exit status 1 on any failing case.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-import traceback
-from dataclasses import dataclass, field
 
 import numpy as np
+
+from .check import add_jobs_argument, bad_arguments, dtypes_of, print_rows
 
 PERCENTILES = (50, 99, 99.9)
 
@@ -35,8 +36,12 @@ def register(sub) -> None:
                    help="dtype of the random cases (default both)")
     p.add_argument("--profile", choices=("default", "hard"), default="default",
                    help="default: compare.random_case; hard: compare.cases_hard (inputs "
-                        "x1e3/x1e-3, raw pixels, 10-16 layers, 2048 wide, batch 1, "
-                        "saturated sigmoids)")
+                        "x1e3/x1e-3, raw 0..255 pixels, 10-16 layers, 2048 wide, batch 1, "
+                        "saturated sigmoids with 0/1 labels)")
+    add_jobs_argument(p)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document (per dtype: counts, every case's worst ratio, "
+                        "failures) instead of the table; `twinnet merge` joins such documents")
     p.add_argument("--no-threads", action="store_true",
                    help="skip the torch thread-count measurement")
     p.add_argument("--progress", action="store_true",
@@ -44,69 +49,40 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-@dataclass
-class Tally:
-    """Per dtype: each case's worst ratio, and the failures."""
-
-    dtype: str
-    cases: int = 0
-    ratios: list = field(default_factory=list)
-    closest: tuple = (-1.0, "", -1)  # (ratio, entry name, seed)
-    failed: list = field(default_factory=list)  # (description, detail)
-    seconds: float = 0.0
-
-    def percentile(self, q: float) -> float:
-        """The ``q``-th percentile (0-100) of the cases' worst ratios; NaN before any case."""
-        return float(np.percentile(self.ratios, q)) if self.ratios else float("nan")
-
-
-def run_cases(dtype: str, n: int, seed: int, progress: bool = False,
-              profile: str = "default") -> Tally:
+def run_cases(dtype: str, n: int, seed: int, progress: bool = False, jobs: int = 1,
+              profile: str = "default"):
     """Check cases ``seed .. seed + n - 1`` of ``dtype``; a crash counts as a failure.
 
-    Each case's ratio is taken under the whole tolerance policy (its rounding
-    envelope measured even where the array's own-scale floor already passes).
+    Each case's ratio is taken under the whole tolerance policy (every array's
+    rounding envelope measured); ``profile`` is "default" or "hard".
+
+    Returns
+    -------
+    twinnet.sweep.DtypeSummary
+        ``cases``, ``failed``, ``ratios`` (each case's worst ratio, probes included),
+        ``closest`` and ``percentile(q)``.
     """
-    from compare import model_check
-    from compare.cases import random_case
-    from compare.cases_hard import hard_case
-
-    make = hard_case if profile == "hard" else random_case
-    tally, start = Tally(dtype), time.perf_counter()
-    saved, model_check.ENVELOPE_ALWAYS = model_check.ENVELOPE_ALWAYS, True
-    try:
-        _run_into(tally, make, dtype, n, seed, progress)
-    finally:
-        model_check.ENVELOPE_ALWAYS = saved
-    tally.seconds = time.perf_counter() - start
-    return tally
+    return _sweep([dtype], n, seed, progress, jobs, profile)[0]
 
 
-def _run_into(tally: Tally, make, dtype: str, n: int, seed: int, progress: bool) -> None:
-    from compare.probes import worst_ratio
+def _sweep(dtypes: list[str], n: int, seed: int, progress: bool, jobs: int,
+           profile: str = "default") -> list:
+    from twinnet.sweep import run_sweep
 
-    for i in range(n):
-        s = seed + i
-        tally.cases += 1
-        description = f"case {s} ({dtype})"
-        try:
-            case = make(s, dtype)
-            description = str(case)
-            report = case.check()
-        except Exception:
-            tally.failed.append((description, "raised:\n" + traceback.format_exc()))
-            continue
-        ratio, name = worst_ratio(report)  # probes that passed count too
-        tally.ratios.append(ratio)
-        if ratio > tally.closest[0]:
-            tally.closest = (ratio, name, s)
-        if not report.ok:
-            tally.failed.append((description, str(report)))
-        if progress and (i + 1) % max(1, n // 100) == 0:
-            print(f"\r{dtype}: {i + 1}/{n} cases, {len(tally.failed)} failed", end="",
+    done: dict[str, list[int]] = {}
+
+    def on_shard(part) -> None:
+        if progress:
+            count = done.setdefault(part.dtype, [0, 0])
+            count[0] += part.cases
+            count[1] += len(part.failed)
+            print(f"\r{part.dtype}: {count[0]}/{n} cases, {count[1]} failed", end="",
                   file=sys.stderr, flush=True)
-    if progress and n:
-        print(file=sys.stderr)
+            if count[0] == n:
+                print(file=sys.stderr)
+
+    return list(run_sweep(dtypes, seed, n, jobs=jobs, on_shard=on_shard, profile=profile,
+                          full_policy=True).values())
 
 
 def run(args) -> int:
@@ -117,36 +93,54 @@ def run(args) -> int:
     int
         Exit status: 0 when no correct case fails, 1 otherwise, 2 on bad arguments.
     """
+    from compare.diagnose.jsonable import jsonable
     from compare.tolerances import GRADIENT, POLICY
 
-    if args.cases < 1:
-        print("twinnet false-alarms: -n must be >= 1", file=sys.stderr)
+    problem = bad_arguments(args, "false-alarms", min_cases=1)
+    if problem:
+        print(problem.replace("--cases", "-n"), file=sys.stderr)
         return 2
-    dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
-    progress = args.progress or sys.stderr.isatty()
-    tallies = [run_cases(dt, args.cases, args.seed, progress, args.profile) for dt in dtypes]
+    dtypes = dtypes_of(args)
+    progress = not args.json and (args.progress or sys.stderr.isatty())
+    start = time.perf_counter()
+    tallies = _sweep(dtypes, args.cases, args.seed, progress, args.jobs, args.profile)
+    wall = time.perf_counter() - start
+    ok = not any(t.failed for t in tallies)
+    if args.json:
+        doc = {"kind": "false-alarms", "profile": args.profile, "ok": ok,
+               "seeds": [args.seed, args.seed + args.cases - 1], "jobs": args.jobs,
+               "summary": [t.to_dict() for t in tallies],
+               "failures": [f for t in tallies for f in t.failed]}
+        print(json.dumps(jsonable(doc), indent=2, allow_nan=False))
+        return 0 if ok else 1
 
     print(f"false alarms ({args.profile} profile): {args.cases} random correct cases per "
           f"dtype, seeds {args.seed}.."
           f"{args.seed + args.cases - 1}; per case the worst |diff| / allowed over every "
           "compared element (> 1 fails)\n")
-    header = ("dtype", "cases", "failed", "max", "99.9th pct", "99th pct", "median", "time",
-              "closest case")
-    rows = [header]
-    for t in tallies:
-        ratio, name, seed = t.closest
-        rows.append((t.dtype, str(t.cases), str(len(t.failed)), f"{max(t.ratios, default=0):.3g}",
-                     f"{t.percentile(99.9):.3g}", f"{t.percentile(99):.3g}",
-                     f"{t.percentile(50):.3g}", f"{t.seconds:.0f} s",
-                     f"{seed}: {name}" if seed >= 0 else "-"))
-    _print_rows(rows)
+    print_rows([TABLE_HEADER] + [table_row(t) for t in tallies])
+    if args.jobs > 1:
+        print(f"\n{args.jobs} jobs: {wall:.0f} s wall clock; the time column adds up the jobs")
     print("\nallowed = atol + rtol * |torch| (gradients; see docs/tolerances.md): " + "; ".join(
         f"{dt}: {POLICY[np.dtype(dt)][GRADIENT]}" for dt in dtypes))
     if not args.no_threads:
         _print_threads(dtypes)
-    for description, detail in [f for t in tallies for f in t.failed][:5]:
-        print(f"\n=== FAILED {description}\n{detail}")
-    return 1 if any(t.failed for t in tallies) else 0
+    for f in [f for t in tallies for f in t.failed][:5]:
+        detail = f["detail"] if "detail" in f else "raised:\n" + f["error"]
+        print(f"\n=== FAILED {f['case']}\n{detail}")
+    return 0 if ok else 1
+
+
+TABLE_HEADER = ("dtype", "cases", "failed", "max", "99.9th pct", "99th pct", "median", "time",
+                "closest case")
+
+
+def table_row(t) -> tuple:
+    """One dtype's row of the table: counts, the ratio distribution, the closest case."""
+    c = t.closest
+    return (t.dtype, str(t.cases), str(len(t.failed)), f"{max(t.ratios, default=0):.3g}",
+            f"{t.percentile(99.9):.3g}", f"{t.percentile(99):.3g}", f"{t.percentile(50):.3g}",
+            f"{t.seconds:.0f} s", f"{c.seed}: {c.entry}" if c is not None else "-")
 
 
 def _print_threads(dtypes) -> None:
@@ -162,9 +156,3 @@ def _print_threads(dtypes) -> None:
         rtol = TOLERANCES[np.dtype(dt)][FORWARD].rtol
         print(f"  {dt}: max |diff| {effect.max_abs:.3g}, max relative {effect.max_rel:.3g} "
               f"(in {effect.worst}) = {effect.max_rel / rtol:.3g} of rtol {rtol:g}")
-
-
-def _print_rows(rows) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())

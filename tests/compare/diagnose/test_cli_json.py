@@ -25,7 +25,14 @@ def test_json_document_passes(capsys):
     assert main(["check", "-n", "2", "--dtype", "float64", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] is True and doc["failures"] == []
-    assert doc["summary"] == [{"dtype": "float64", "cases": 2, "passed": 2, "failed": 0}]
+    (summary,) = doc["summary"]
+    assert {k: summary[k] for k in ("dtype", "cases", "passed", "failed")} == {
+        "dtype": "float64", "cases": 2, "passed": 2, "failed": 0}
+    # the worst gradient ratio is the larger of the two cases' own worst gradient entries
+    reports = [compare.cases.random_case(s, "float64").check() for s in (0, 1)]
+    worst = max((r.worst(("param_grad", "input_grad")) for r in reports), key=lambda e: e.ratio)
+    assert summary["worst"]["gradient"]["ratio"] == worst.ratio < 1
+    assert len(summary["ratios"]) == 2
     assert doc["lecture"]["ok"] is True
 
 
