@@ -33,7 +33,7 @@ import scratch
 import torch_ref
 
 from .diff import ERROR, ArrayDiff, compare_arrays, error_diff
-from .report import FORWARD, INPUT_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, STATE_UNCHANGED, Entry, Report
 
 INPUT_CHANGED = "input unchanged by forward"
 KINK_NOTE = "[x with exact zeros]"
@@ -74,6 +74,24 @@ def input_change_entry(layer: int, desc: str, before: np.ndarray, after: np.ndar
            "the caller's data, or the output cached by the layer below, is overwritten")
     diff = ArrayDiff(ERROR, after, before, float("nan"), float("nan"), msg)
     return Entry(INPUT_CHANGED, FORWARD, layer, desc, diff)
+
+
+def backward_write_entry(layer: int, desc: str, what: str, before: np.ndarray,
+                         after: np.ndarray) -> Entry:
+    """An ERROR entry: layer's backward wrote into ``what`` (an array it does not own).
+
+    ``what`` is "its cached forward output", "its cached forward input" or "the
+    dL/doutput it was handed". Writing there changes a cache that another
+    backward call (or the neighbouring layer) still reads, or the array the
+    layer above returned, so the layer is named even when this run's numbers
+    happen to be right.
+    """
+    changed = int(np.sum(before != after)) if before.shape == after.shape else before.size
+    msg = (f"its backward wrote into {what} in place ({changed} of {before.size} values "
+           "changed): a later backward, or the layer that shares that array, reads corrupted "
+           "values; compute into a new array instead")
+    diff = ArrayDiff(ERROR, after, before, float("nan"), float("nan"), msg)
+    return Entry(STATE_UNCHANGED, INPUT_GRAD, layer, desc, diff)
 
 
 def _bce_rows(dt):

@@ -22,6 +22,8 @@ from .tolerances import Tolerance
 
 FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD = "forward", "loss", "param_grad", "input_grad"
 KINDS = (FORWARD, LOSS, PARAM_GRAD, INPUT_GRAD)
+#: Label of the entry saying a backward wrote into an array it does not own.
+STATE_UNCHANGED = "state unchanged by backward"
 
 
 @dataclass(eq=False)
@@ -158,6 +160,12 @@ def find_divergence(entries: list[Entry], *, upstream_given: bool = False,
     parameter and input gradients were compared (finite differences), so the
     message cannot claim that dL/doutput matched.
     """
+    # A backward that wrote into an array it does not own is named first: the numbers it
+    # corrupted belong to other layers (or to a later run) and would shift the blame.
+    for e in entries:
+        if e.label == STATE_UNCHANGED and not e.ok:
+            return Divergence("backward", e.layer, e.layer_desc, e, [e],
+                              f"backward diverges at {e.where}: {e.diff.message}")
     forward = [e for e in entries if e.kind in (FORWARD, LOSS)]
     for e in sorted(forward, key=lambda e: e.layer):
         if not e.ok:

@@ -34,6 +34,7 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
         layer_output=None if entry.is_loss else _forward_of(report, entry.layer),
         n_positions=None if entry.is_loss else _positions(_forward_of(report, entry.layer)),
         weight=None if entry.is_loss else _weight_of(report, entry.layer),
+        bias=None if entry.is_loss else _bias_of(report, entry.layer),
         batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 and time_axis != 0
         else None,
         time_axis=time_axis if per_sample else None,
@@ -134,10 +135,29 @@ def _weight_of(report, layer: int) -> np.ndarray | None:
         return None
     obj = layers[layer]
     params = getattr(obj, "params", None)
-    w = params.get("W") if isinstance(params, dict) else getattr(obj, "W", None)
-    if w is None:
-        w = _sole_matrix(obj)
-    return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
+    if not isinstance(params, dict):
+        w = getattr(obj, "W", None)
+        if w is None:
+            w = _sole_matrix(obj)
+        return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
+    # Any name: the layer's one 2-D parameter, in (in, out) layout when its input says so.
+    mats = [v for v in params.values() if isinstance(v, np.ndarray) and v.ndim == 2]
+    if len(mats) != 1:
+        return None
+    w, x = mats[0], _last_forward(report, layer)
+    if x is not None and x.ndim == 2 and w.shape[0] != x.shape[1] and w.shape[1] == x.shape[1]:
+        return w.T  # stored (out, in), as torch does
+    return w
+
+
+def _bias_of(report, layer: int) -> np.ndarray | None:
+    """The layer's one 1-D parameter (any name) when it also has a 2-D weight, else None."""
+    layers = getattr(report, "layers", None)
+    params = getattr(layers[layer], "params", None) if layers and layer < len(layers) else None
+    if not isinstance(params, dict):
+        return None
+    vecs = [v for v in params.values() if isinstance(v, np.ndarray) and v.ndim == 1]
+    return vecs[0] if len(vecs) == 1 else None
 
 
 def _sole_matrix(obj) -> np.ndarray | None:

@@ -21,6 +21,7 @@ from .hint import Hint, allclose
 from .operands import detect_weight_form
 from .pair import diagnose_pair
 from .probe import probe_backward
+from .recurrent import recurrent_hint
 
 NOT_DIAGNOSABLE = ("missing", "error")
 
@@ -95,7 +96,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
         return []
     ctx = entry_context(report, entry, time_axis=time_axis)
     hints = _poison_hint(report, entry) or _accumulation_hint(report, entry) or \
-        diagnose_pair(a, b, ctx)
+        _recurrent_hint(report, entry, ctx) or diagnose_pair(a, b, ctx)
     if [h.kind for h in hints] == ["unexplained"]:  # check_pair/check_engine: any argument
         found = detect_argument_not_transposed(report, entry, ctx)
         hints = [found] if found is not None else hints
@@ -107,6 +108,21 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
                                        entry.name, entry.diff.rtol, entry.diff.atol)
             hints = [found] if found is not None else hints
     return [rename_sides(h, report.actual_name, report.expected_name) for h in hints]
+
+
+def _recurrent_hint(report, entry, ctx) -> list[Hint]:
+    """A BPTT bug confirmed by re-running it (see :mod:`compare.diagnose.recurrent`)."""
+    layers = getattr(report, "layers", None) or []
+    if entry.kind not in (PARAM_GRAD, INPUT_GRAD) or entry.is_loss \
+            or entry.layer >= len(layers):
+        return []
+    key = entry.label.removeprefix("dL/d") if entry.kind == PARAM_GRAD else None
+    try:
+        hint = recurrent_hint(layers[entry.layer], layer_input(report, entry), ctx.grad_out,
+                              ctx.layer_output, entry.expected, entry.actual, key, entry.name)
+    except Exception:  # noqa: BLE001  (a diagnosis is a bonus: never let it break a report)
+        return []
+    return [] if hint is None else [hint]
 
 
 def rename_sides(hint: Hint, actual_name: str, expected_name: str) -> Hint:
