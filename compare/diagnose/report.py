@@ -53,7 +53,6 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
         source = run_of(report, focus[0])
         float64 = getattr(source, "float64_report", None)
         if float64 is not None:
-            from .rerun import confirm_rounding
             confirmed = confirm_rounding(source, float64)
             if confirmed:
                 return confirmed
@@ -204,3 +203,34 @@ def _accumulation_hint(report, entry) -> list[Hint]:
                "the previous call (a cache or gradient modified in place).")
     return [Hint("accumulated" if doubled else "stateful", entry.name, msg,
                  {"ratio_to_first": 2.0 if doubled else None})]
+
+
+def confirm_rounding(report32, report64) -> list[Hint]:
+    """Compare a float32 report with its float64 re-run, entry by entry (by name).
+
+    Returns
+    -------
+    list of Hint
+        When every failing float32 entry passes in float64: one
+        ``float32_rounding`` hint per entry saying the rounding is confirmed.
+        When something still fails in float64: the float64 report's own
+        diagnosis, each hint prefixed "still fails in float64", since
+        float32 only blurred a real bug.
+    """
+    if not report64.ok:
+        return [replace(h, message="Not rounding: still fails in float64. " + h.message)
+                for h in diagnose(report64)]
+    by_name = {e.name: e for e in report64.entries}
+    hints = []
+    for e in report32.failures:
+        twin = by_name.get(e.name)
+        if twin is None:
+            continue
+        msg = (f"fails in float32 (max |diff| {e.max_abs:.3g}) but passes in float64 "
+               f"(max |diff| {twin.max_abs:.3g}, within rtol={twin.diff.rtol:g}, "
+               f"atol={twin.diff.atol:g}): confirmed float32 rounding, not a bug. Loosen "
+               "the float32 tolerance for this check instead.")
+        hints.append(Hint("float32_rounding", e.name, msg,
+                          {"confirmed": True, "max_abs_float32": e.max_abs,
+                           "max_abs_float64": twin.max_abs}))
+    return hints
