@@ -25,7 +25,7 @@ from .inputs import validate_input, validate_params, validate_targets
 from .objective import resolve_objective
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
-from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, CheckContext, Entry, Report
 from .run_notes import poison_notes, second_run_notes
 from .tolerances import (
     TOLERANCES,
@@ -186,13 +186,9 @@ def _judge_model(model, x, y, loss, *, dtype, rtol, atol, grad_rtol, grad_atol, 
                     actual_name="scratch", expected_name="torch",
                     tolerances={"forward": obj.fwd_tol, "gradient": obj.grad_tol},
                     notes=_model_notes(obj, kind, entries, rec, backward_twice),
-                    replay=replay, upstream_given=obj.upstream_given)
-    # What compare.diagnose reads besides the entries; each entry keeps its run's
-    # report, which stays valid when reports are joined into bigger ones.
-    report.x, report.first_backward, report.layers = x, rec.first, layers
-    report.upstream = rec.top_grad
-    for e in entries:
-        e.source_report = report
+                    replay=replay, upstream_given=obj.upstream_given,
+                    context=CheckContext(x=x, layers=layers, upstream=rec.top_grad,
+                                         first_backward=rec.first))
     if rerun_float64 and not report.ok and model_dtype == np.float32:
         from .diagnose.rerun import attach_float64_rerun
         attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
