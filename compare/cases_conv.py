@@ -158,6 +158,16 @@ def _single_layer(rng, dt, batch):
 
 
 # -- kinks and rounding-error bounds ---------------------------------------------------
+def forward_with_bounds(layers, x, dt, rng, kinks) -> np.ndarray | None:
+    """Run ``layers`` on ``x`` with kinks placed and rounding bounds carried.
+
+    Returns the output, or None when a ReLU input or a pooling runner-up is
+    within rounding of its kink (the case must be redrawn). See
+    :func:`_forward_with_bounds`.
+    """
+    return _forward_with_bounds(layers, x, dt, rng, kinks)
+
+
 def _forward_with_bounds(layers, x, dt, rng, kinks) -> np.ndarray | None:
     """Place kinks, run forward carrying a bound on |scratch - torch|; None if too close.
 

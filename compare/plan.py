@@ -131,6 +131,20 @@ def plan_for(model, kind: str, layers: list, prefixes: list, dtype: np.dtype,
     return plan
 
 
+def build_plan(model, kind: str, layers: list, prefixes: list, dtype: np.dtype) -> Plan:
+    """A new, uncached plan whose own twin computes in ``dtype`` (not yet synced).
+
+    For a second twin of a model in another dtype (compare.envelope's float64 run)
+    without displacing the model's cached plan.
+    """
+    return _build(model, kind, layers, prefixes, dtype, None, _signature(layers))
+
+
+def layers_signature(layers: list) -> tuple:
+    """What identifies a plan's fit: the layer objects and their parameter shapes."""
+    return _signature(layers)
+
+
 def _build(model, kind, layers, prefixes, dtype, twin, signature) -> Plan:
     owned = twin is None
     if owned:

@@ -33,7 +33,7 @@ import scratch
 import torch_ref
 
 from .diff import ERROR, ArrayDiff, compare_arrays, error_diff
-from .report import FORWARD, INPUT_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, STATE_UNCHANGED, Entry, Report
 
 INPUT_CHANGED = "input unchanged by forward"
 KINK_NOTE = "[x with exact zeros]"
@@ -74,6 +74,24 @@ def input_change_entry(layer: int, desc: str, before: np.ndarray, after: np.ndar
            "the caller's data, or the output cached by the layer below, is overwritten")
     diff = ArrayDiff(ERROR, after, before, float("nan"), float("nan"), msg)
     return Entry(INPUT_CHANGED, FORWARD, layer, desc, diff)
+
+
+def backward_write_entry(layer: int, desc: str, what: str, before: np.ndarray,
+                         after: np.ndarray) -> Entry:
+    """An ERROR entry: layer's backward wrote into ``what`` (an array it does not own).
+
+    ``what`` is "its cached forward output", "its cached forward input" or "the
+    dL/doutput it was handed". Writing there changes a cache that another
+    backward call (or the neighbouring layer) still reads, or the array the
+    layer above returned, so the layer is named even when this run's numbers
+    happen to be right.
+    """
+    changed = int(np.sum(before != after)) if before.shape == after.shape else before.size
+    msg = (f"its backward wrote into {what} in place ({changed} of {before.size} values "
+           "changed): a later backward, or the layer that shares that array, reads corrupted "
+           "values; compute into a new array instead")
+    diff = ArrayDiff(ERROR, after, before, float("nan"), float("nan"), msg)
+    return Entry(STATE_UNCHANGED, INPUT_GRAD, layer, desc, diff)
 
 
 def _bce_rows(dt):
@@ -216,19 +234,13 @@ def with_probe(main: Report, probe: Report, note: str) -> Report:
     judged run has since overwritten (a layer's grads, the twin's .grad), so
     callers pass it through :func:`keep_arrays` right after it ran.
     """
-    kept = list(getattr(main, "probes", []))
     if probe.ok:
-        main.probes = kept + [(note, probe)]
+        main.probes.append((note, probe))
         return main
     for e in probe.entries:
         e.layer_desc = f"{e.layer_desc} {note}"
     notes = main.notes + [f"{note}: {n}" for n in probe.notes if n not in main.notes]
-    merged = Report(main.title, main.entries + probe.entries, dtype=main.dtype, seed=main.seed,
-                    actual_name=main.actual_name, expected_name=main.expected_name,
-                    tolerances=main.tolerances, notes=notes, replay=main.replay,
-                    upstream_given=main.upstream_given)
-    merged.probes = kept
-    return _carry_over(main, merged)
+    return main.with_entries(main.entries + probe.entries, notes=notes)
 
 
 def probe_report(main: Report, entries: list, note: str) -> Report:
@@ -236,30 +248,14 @@ def probe_report(main: Report, entries: list, note: str) -> Report:
     probe = Report(f"{main.title} {note}", entries, dtype=main.dtype, seed=main.seed,
                    actual_name=main.actual_name, expected_name=main.expected_name,
                    tolerances=main.tolerances)
-    return with_probe(main, probe, note) if probe.ok else _append(main, entries)
-
-
-def _append(main: Report, entries: list) -> Report:
-    merged = Report(main.title, main.entries + entries, dtype=main.dtype, seed=main.seed,
-                    actual_name=main.actual_name, expected_name=main.expected_name,
-                    tolerances=main.tolerances, notes=main.notes, replay=main.replay,
-                    upstream_given=main.upstream_given)
-    merged.probes = list(getattr(main, "probes", []))
-    return _carry_over(main, merged)
-
-
-def _carry_over(main: Report, merged: Report) -> Report:
-    """Give ``merged`` what the checks attached to ``main`` after building it (the context
-    compare.diagnose reads: x, layers, upstream, first_backward, float64_report...)."""
-    for key, value in vars(main).items():
-        vars(merged).setdefault(key, value)
-    return merged
+    return with_probe(main, probe, note) if probe.ok else main.with_entries(
+        main.entries + entries)
 
 
 def worst_ratio(report: Report) -> tuple[float, str]:
     """Largest |diff| / allowed over ``report`` and its passing probes, with the entry's name."""
     best = (0.0, "")
-    for note, r in [("", report), *getattr(report, "probes", [])]:
+    for note, r in [("", report), *report.probes]:
         w = r.worst()
         if w is not None and w.ratio >= best[0]:
             best = (w.ratio, f"{w.name} {note}".rstrip())

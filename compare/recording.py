@@ -45,6 +45,14 @@ class Recording:
         # layer -> (its input as handed in, the same array after its forward): only for a
         # forward that changed its input in place (see compare.probes.input_change_entry)
         self.inputs_changed: dict = {}
+        # layer -> [(what, before, after)] when layer i's backward wrote into an array it
+        # does not own: its forward output or input (caches) or the grad_out it was handed
+        self.backward_writes: dict = {}
+        self._in_objs: list = [None] * n   # the arrays forward was given and returned:
+        self._out_objs: list = [None] * n  # caches the layers (and their neighbours) keep
+        self._x_before = None
+        self._watch_writes = True  # first backward run only: a second run would re-see them
+        self._seen_writes: dict = {}  # id(array) -> (array, its value after a blamed write)
 
     def at(self, phase: str, layer: int | None = None) -> None:
         """Note where the code under test is, so an exception can be blamed on it.
@@ -82,6 +90,7 @@ class Recording:
         self.first = first
         self.grad_ins = [None] * n
         self.grad_outs = [None] * n
+        self._watch_writes = False
 
     @contextmanager
     def tapped(self):
@@ -110,9 +119,14 @@ class Recording:
             # what x holds now: layer i - 1's output snapshot, or a copy of the caller's x
             before = outs[i - 1] if i > 0 and outs[i - 1] is not None else _copy(x)
             out = forward(x)
+            self._in_objs[i], self._out_objs[i] = x, out
+            if i == 0:
+                self._x_before = before
             if isinstance(x, np.ndarray) and isinstance(before, np.ndarray) \
                     and not np.array_equal(x, before):
                 self.inputs_changed[i] = (before, _copy(x))
+                # already blamed on this forward: backward is judged from this state on
+                self._seen_writes[id(x)] = (x, self.inputs_changed[i][1])
             # A snapshot: a backward that scales its cached output in place would
             # otherwise make a correct forward look wrong after the fact.
             outs[i] = _copy(out)
@@ -127,8 +141,34 @@ class Recording:
             self.grad_outs[i] = _copy(grad_out)
             grad_in = backward(grad_out)
             self.grad_ins[i] = grad_in
+            if self._watch_writes:
+                self._check_writes(i, grad_out)
             return grad_in
         return tap
+
+    def _check_writes(self, i: int, grad_out) -> None:
+        """Did layer i's backward just write into its output, its input or its grad_out?
+
+        Each is compared with the snapshot taken when it was made (no copy is
+        made here), so the layer that wrote is the one named, not the layer whose
+        cache it hit. Only the first write of each kind per layer is kept.
+        """
+        inp = self.outs[i - 1] if i > 0 else self._x_before
+        watched = (("its cached forward output", self._out_objs[i], self.outs[i]),
+                   ("its cached forward input", self._in_objs[i], inp),
+                   ("the dL/doutput it was handed", grad_out, self.grad_outs[i]))
+        for what, live, snapshot in watched:
+            if not (isinstance(live, np.ndarray) and isinstance(snapshot, np.ndarray)) \
+                    or live.shape != snapshot.shape or live is snapshot:
+                continue
+            # an array a layer above already wrote into is judged from that state on
+            seen = self._seen_writes.get(id(live))
+            if seen is not None and seen[0] is live:
+                snapshot = seen[1]
+            if not np.array_equal(live, snapshot, equal_nan=True):
+                after = _copy(live)
+                self._seen_writes[id(live)] = (live, after)
+                self.backward_writes.setdefault(i, []).append((what, snapshot, after))
 
 
 def _copy(a):

@@ -1,4 +1,13 @@
-"""How close is close enough: the tolerance table, by dtype and by what is compared.
+"""How close is close enough: check_model's scale-aware policy, and the fixed table.
+
+check_model's default is :data:`POLICY` (a :class:`ScaledTolerance` per dtype
+and group): each compared array gets its own atol, the larger of a fraction of
+its own largest value and a multiple of its measured rounding envelope
+(:mod:`compare.envelope`), so small gradients are judged at their own scale and
+honest rounding of large or cancelling sums never fails. The measurements
+behind it, and how it relates to torch.testing and torch.autograd.gradcheck,
+are in docs/tolerances.md. The fixed table below is what an explicit
+``rtol=/atol=`` pair replaces, and what probes, check_layer and gradcheck use.
 
 An element passes when ``|actual - expected| <= atol + rtol * |expected|``
 (torch.testing's rule; ``expected`` is the reference side: torch, or finite
@@ -82,6 +91,114 @@ TOLERANCES: dict[np.dtype, dict[str, Tolerance]] = {
 
 #: Central-difference step by dtype (see the module docstring).
 FD_EPS: dict[np.dtype, float] = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-2}
+
+
+@dataclass(frozen=True)
+class ScaledTolerance(Tolerance):
+    """The default policy of check_model: an atol chosen per array from the computation.
+
+    Each compared array gets ``Tolerance(rtol, atol_array)`` with
+    ``atol_array = max(atol, floor * max|expected|,
+    min(envelope * rounding_envelope, cap * max|expected|))``
+    (see :mod:`compare.envelope` for the rounding envelope), so a gradient whose
+    true size is 1e-10 is judged at 1e-10's scale, and a sum that cancels keeps
+    the rounding of the terms it cancelled.
+
+    Attributes
+    ----------
+    rtol, atol : float
+        Elementwise relative part, and an absolute floor (0: none).
+    floor : float
+        Fraction of the array's own largest |expected| always allowed.
+    envelope : float
+        Multiple of the array's measured rounding envelope allowed.
+    cap : float
+        The envelope's share is never more than ``cap * max|expected|``: a
+        discrete decision flipped by the jitter (a near-tie) must not excuse
+        an error of the array's own size.
+    """
+
+    floor: float = 0.0
+    envelope: float = 0.0
+    cap: float = 0.0
+
+    def for_array(self, expected, rounding: float, reference=None,
+                  twin_rounding: float = 0.0) -> Tolerance:
+        """The plain Tolerance for one array: reference ``expected``, envelope ``rounding``.
+
+        ``reference``, when given, is a more exact run of the same array (the
+        float64 twin of a float32 check): the scale is the larger of the two, so
+        an array float32 rounded to exact zeros is still judged at its true size.
+        ``twin_rounding`` is the float32 twin's own distance from that run.
+        """
+        scale = max(_scale(expected), _scale(reference))
+        # twin_rounding: how far the float32 twin itself landed from its float64 run. It
+        # is float32 arithmetic as it happened, not a nudge that might flip a decision,
+        # so the cap does not apply: where it is of the array's own size, float32 cannot
+        # resolve this array at all (e.g. every unit of a tanh rounds to exactly 1).
+        if twin_rounding:
+            measured = max(min(self.envelope * rounding, self.cap * scale),
+                           self.envelope * twin_rounding)
+            return Tolerance(self.rtol, max(self.atol, self.floor * scale, measured))
+        measured = min(self.envelope * rounding, self.cap * scale)
+        return Tolerance(self.rtol, max(self.atol, self.floor * scale, measured))
+
+    def __str__(self) -> str:
+        return (f"rtol={self.rtol:.2g}, atol per array = max({self.floor:.2g} x its max|ref|, "
+                f"{self.envelope:g} x its rounding envelope up to {self.cap:.2g} x its max|ref|)")
+
+
+#: check_model's defaults: see :class:`ScaledTolerance` and docs/tolerances.md.
+POLICY: dict[np.dtype, dict[str, ScaledTolerance]] = {
+    np.dtype(np.float64): {
+        FORWARD: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0,
+                                   cap=1e-4),
+        GRADIENT: ScaledTolerance(rtol=1e-9, atol=0.0, floor=1e-9, envelope=16.0,
+                                   cap=1e-4),
+    },
+    np.dtype(np.float32): {
+        FORWARD: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0,
+                                   cap=1e-2),
+        GRADIENT: ScaledTolerance(rtol=1e-6, atol=0.0, floor=1e-6, envelope=32.0,
+                                   cap=1e-2),
+    },
+}
+
+
+def policy_for(dtype, what: str = FORWARD, rtol: float | None = None,
+               atol: float | None = None) -> Tolerance:
+    """check_model's tolerance: the caller's pair if given, else the :data:`POLICY` entry.
+
+    Parameters
+    ----------
+    dtype : float32 or float64
+    what : "forward" or "gradient"
+    rtol, atol : float, optional
+        Both or neither (a plain :class:`Tolerance` is then used as given).
+
+    Returns
+    -------
+    Tolerance
+        A :class:`ScaledTolerance` unless the caller gave a pair.
+    """
+    pair = resolve_pair(rtol, atol)
+    if pair is not None:
+        return pair
+    dt = as_numpy_dtype(dtype)
+    if dt in POLICY and what in POLICY[dt]:
+        return POLICY[dt][what]
+    return tolerance_for(dt, what)
+
+
+def _scale(a) -> float:
+    """Largest finite |value| of a float array (0 for None, empty or non-float)."""
+    if not isinstance(a, np.ndarray) or not a.size or not np.issubdtype(a.dtype, np.inexact):
+        return 0.0
+    scale = float(np.max(np.abs(a)))
+    if not np.isfinite(scale):  # the largest finite value, ignoring NaN and inf
+        finite = np.abs(a[np.isfinite(a)])
+        scale = float(finite.max()) if finite.size else 0.0
+    return scale
 
 
 def tolerance_for(dtype, what: str = FORWARD, rtol: float | None = None,

@@ -40,6 +40,8 @@ class Shard:
     dtype: str
     start: int
     n: int
+    profile: str = "default"  # "default": compare.random_case; "hard": compare.cases_hard
+    full_policy: bool = False  # ratios under the whole tolerance policy (envelope always)
 
 
 @dataclass
@@ -175,13 +177,24 @@ def run_seed_range(shard: Shard, as_dict: bool = False, lines: bool = False) -> 
     lines : bool
         Keep one ``ok``/``FAIL`` line per case in ``lines`` (``twinnet check -v``).
     """
+    from compare import model_check
     from compare.cases import random_case
+    from compare.cases_hard import hard_case
 
+    make = hard_case if shard.profile == "hard" else random_case
+    saved, model_check.ENVELOPE_ALWAYS = model_check.ENVELOPE_ALWAYS, shard.full_policy
+    try:
+        return _run_seeds(shard, make, as_dict, lines)
+    finally:
+        model_check.ENVELOPE_ALWAYS = saved
+
+
+def _run_seeds(shard: Shard, make, as_dict: bool, lines: bool) -> DtypeSummary:
     summary, start = DtypeSummary(shard.dtype), time.perf_counter()
     for seed in range(shard.start, shard.start + shard.n):
         description = f"case {seed} ({shard.dtype})"
         try:
-            case = random_case(seed, shard.dtype)
+            case = make(seed, shard.dtype)
             description = str(case)
             report = case.check()
         except Exception:  # a crash is a failure to report, not a reason to stop
@@ -204,12 +217,13 @@ def run_seed_range(shard: Shard, as_dict: bool = False, lines: bool = False) -> 
     return summary
 
 
-def plan_shards(dtypes: Iterable[str], seed: int, n: int, jobs: int) -> list[Shard]:
+def plan_shards(dtypes: Iterable[str], seed: int, n: int, jobs: int, profile: str = "default",
+                full_policy: bool = False) -> list[Shard]:
     """Seed shards for ``n`` cases per dtype, in seed order: ``SERIAL_SHARDS`` per dtype
     for one job, else about ``SHARDS_PER_JOB`` per job."""
     parts = SERIAL_SHARDS if jobs <= 1 else jobs * SHARDS_PER_JOB
     size = max(1, math.ceil(n / parts))
-    return [Shard(dt, start, min(size, seed + n - start))
+    return [Shard(dt, start, min(size, seed + n - start), profile, full_policy)
             for dt in dtypes for start in range(seed, seed + n, size)]
 
 
@@ -257,7 +271,8 @@ def _run_shard_for_pool(args: tuple[Shard, bool, bool]) -> DtypeSummary:
 
 
 def run_sweep(dtypes: list[str], seed: int, n: int, jobs: int = 1, as_dict: bool = False,
-              lines: bool = False, on_shard: Callable[[DtypeSummary], None] | None = None
+              lines: bool = False, on_shard: Callable[[DtypeSummary], None] | None = None,
+              profile: str = "default", full_policy: bool = False
               ) -> dict[str, DtypeSummary]:
     """Check ``n`` cases per dtype from ``seed`` on, over ``jobs`` processes; merged per dtype.
 
@@ -274,6 +289,11 @@ def run_sweep(dtypes: list[str], seed: int, n: int, jobs: int = 1, as_dict: bool
         Passed to :func:`run_seed_range`.
     on_shard : callable, optional
         Called with each shard's summary as it is merged, in seed order (progress).
+    profile : {"default", "hard"}
+        Which cases: ``compare.random_case`` or ``compare.cases_hard.hard_case``.
+    full_policy : bool
+        Measure every array's rounding envelope, so each case's ratio is taken
+        under the whole tolerance policy (verdicts are the same either way).
 
     Returns
     -------
@@ -283,7 +303,7 @@ def run_sweep(dtypes: list[str], seed: int, n: int, jobs: int = 1, as_dict: bool
     merged = {dt: DtypeSummary(dt) for dt in dtypes}
     if n <= 0:
         return merged
-    shards = plan_shards(dtypes, seed, n, jobs)
+    shards = plan_shards(dtypes, seed, n, jobs, profile, full_policy)
     for part in _shard_results(shards, jobs, as_dict, lines):
         merged[part.dtype] = merged[part.dtype].merge(part)
         if on_shard is not None:

@@ -11,8 +11,8 @@ float32 rounding from a bug.
 from .hint import KINDS, Hint, PairContext
 from .pair import diagnose_pair
 from .probe import probe_backward
-from .report import diagnose, diagnose_entry
-from .rerun import as_float64, attach_float64_rerun, confirm_rounding, rerun_in_float64
+from .report import confirm_rounding, diagnose, diagnose_entry
+from .rerun import as_float64, attach_float64_rerun, rerun_in_float64
 from .zeros import second_pass_hints
 
 __all__ = ["KINDS", "Hint", "PairContext", "as_float64", "attach_float64_rerun",

@@ -34,6 +34,7 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
         layer_output=None if entry.is_loss else _forward_of(report, entry.layer),
         n_positions=None if entry.is_loss else _positions(_forward_of(report, entry.layer)),
         weight=None if entry.is_loss else _weight_of(report, entry.layer),
+        bias=None if entry.is_loss else _bias_of(report, entry.layer),
         batch_axis=0 if per_sample and np.ndim(entry.expected) >= 1 and time_axis != 0
         else None,
         time_axis=time_axis if per_sample else None,
@@ -43,7 +44,7 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
 def layer_time_axis(report, layer: int) -> int | None:
     """The time axis of a sequence layer's arrays: its ``time_axis`` attribute, or 1 for
     scratch's batch-first RNN; None for other layers."""
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     if not layers or layer >= len(layers):
         return None
     obj = layers[layer]
@@ -57,7 +58,7 @@ def layer_time_axis(report, layer: int) -> int | None:
 
 def batch_size(report) -> int | None:
     """The batch size: the input's first axis, else the first forward output's."""
-    x = getattr(report, "x", None)
+    x = report.x
     if isinstance(x, np.ndarray) and x.ndim >= 1:
         return int(x.shape[0])
     for e in report.entries:
@@ -94,7 +95,7 @@ def layer_input(report, entry) -> np.ndarray | None:
     matched, so either side would do.
     """
     if entry.layer == 0 and not entry.is_loss:
-        x = getattr(report, "x", None)
+        x = report.x
         return x if isinstance(x, np.ndarray) else None
     if entry.is_loss and not _judged_loss_stage(report, entry):
         return None  # e.g. a probe of the loss at extreme predictions: its input is not kept
@@ -114,7 +115,7 @@ def grad_out_of(report, entry) -> np.ndarray | None:
     if above:
         value = above[0].expected
     elif entry.layer == max(e.layer for e in report.entries):
-        value = getattr(report, "upstream", None)
+        value = report.upstream
     else:
         value = None
     return value if isinstance(value, np.ndarray) else None
@@ -129,15 +130,34 @@ def _forward_of(report, layer: int) -> np.ndarray | None:
 
 def _weight_of(report, layer: int) -> np.ndarray | None:
     """The layer's 2-D weight ``W`` (scratch layout (in, out)), if the report keeps the layer."""
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     if not layers or layer >= len(layers):
         return None
     obj = layers[layer]
     params = getattr(obj, "params", None)
-    w = params.get("W") if isinstance(params, dict) else getattr(obj, "W", None)
-    if w is None:
-        w = _sole_matrix(obj)
-    return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
+    if not isinstance(params, dict):
+        w = getattr(obj, "W", None)
+        if w is None:
+            w = _sole_matrix(obj)
+        return w if isinstance(w, np.ndarray) and w.ndim == 2 else None
+    # Any name: the layer's one 2-D parameter, in (in, out) layout when its input says so.
+    mats = [v for v in params.values() if isinstance(v, np.ndarray) and v.ndim == 2]
+    if len(mats) != 1:
+        return None
+    w, x = mats[0], _last_forward(report, layer)
+    if x is not None and x.ndim == 2 and w.shape[0] != x.shape[1] and w.shape[1] == x.shape[1]:
+        return w.T  # stored (out, in), as torch does
+    return w
+
+
+def _bias_of(report, layer: int) -> np.ndarray | None:
+    """The layer's one 1-D parameter (any name) when it also has a 2-D weight, else None."""
+    layers = report.layers
+    params = getattr(layers[layer], "params", None) if layers and layer < len(layers) else None
+    if not isinstance(params, dict):
+        return None
+    vecs = [v for v in params.values() if isinstance(v, np.ndarray) and v.ndim == 1]
+    return vecs[0] if len(vecs) == 1 else None
 
 
 def _sole_matrix(obj) -> np.ndarray | None:

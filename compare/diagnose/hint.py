@@ -125,6 +125,7 @@ class PairContext:
     grad_out: np.ndarray | None = None
     layer_output: np.ndarray | None = None
     weight: np.ndarray | None = None
+    bias: np.ndarray | None = None
 
     def tolerances(self, *arrays: np.ndarray) -> tuple[float, float]:
         """(rtol, atol): the given ones, else the loosest default among the arrays' dtypes."""

@@ -81,9 +81,10 @@ def _one_slice_hint(a, b, differ, ax, i, ctx) -> Hint:
 def _run_hint(a, idx, ax, n, ctx) -> Hint:
     lo, hi = int(idx[0]), int(idx[-1])
     if lo == 0:
-        why = (f"steps 0..{hi} differ and steps {hi + 1}..{n - 1} agree: the gradient stops "
-               f"flowing back through the recurrence at step {hi + 1} (a truncated or "
-               "mis-bounded backward loop, or a hidden-state gradient not carried over)")
+        why = (f"steps 0..{hi} differ and steps {hi + 1}..{n - 1} agree: the error enters "
+               f"where the gradient flows back through the recurrence from step {hi + 1}; "
+               "which part of that step is wrong (loop bound, recurrent weight, where the "
+               "carried gradient is added) is not confirmed")
     else:
         why = (f"steps {lo}..{n - 1} differ and steps 0..{lo - 1} agree: the forward "
                f"recurrence goes wrong from step {lo} on (a state update reading the wrong "

@@ -72,14 +72,19 @@ def detect_weight_form(layer, a: np.ndarray, x, g, name: str, rtol: float,
         The layer's input and the dL/dy handed to it.
     """
     params = getattr(layer, "params", None)
-    if not isinstance(params, dict) or "W" not in params or x is None or g is None:
+    if not isinstance(params, dict) or x is None or g is None:
         return None
-    W = params["W"]
+    # Any name: the layer's one 2-D or 4-D parameter is its weight.
+    keys = [k for k, v in params.items() if isinstance(v, np.ndarray) and v.ndim in (2, 4)]
+    if len(keys) != 1:
+        return None
+    key = keys[0]
+    W = params[key]
     if not isinstance(W, np.ndarray) or W.ndim not in (2, 4) or a.shape != x.shape:
         return None
     for form, W_form, why in weight_forms(W):
         try:
-            candidate = _twin_input_grad(layer, "W", W_form, x, g)
+            candidate = _twin_input_grad(layer, key, W_form, x, g)
         except Exception:  # noqa: BLE001  (no twin, odd layer: this detector just abstains)
             return None
         if allclose(a.astype(np.float64), candidate.astype(np.float64), rtol, atol):

@@ -71,9 +71,9 @@ def detect_weight_not_transposed(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     return None
 
 
-def _pre_activation_forms(x64, W64, y64):
-    """Local derivatives a fused ``act(x @ W)`` layer's backward may wrongly use."""
-    z = x64 @ W64
+def _pre_activation_forms(x64, W64, y64, b64=None):
+    """Local derivatives a fused ``act(x @ W (+ b))`` layer's backward may wrongly use."""
+    z = x64 @ W64 if b64 is None else x64 @ W64 + b64
     return [
         ("1 (no activation derivative)", np.ones_like(z),
          "the activation's derivative is left out, as if the layer were linear"),
@@ -99,6 +99,14 @@ def detect_fused_derivative(a: np.ndarray, b: np.ndarray, ctx: PairContext,
             or x.shape[1] != W.shape[0]:
         return None
     x64, W64, y64, g64 = (v.astype(np.float64) for v in (x, W, y, g))
+    bias = ctx.bias
+    b64 = bias.astype(np.float64) if bias is not None and bias.shape == (W.shape[1],) else None
+    shift = 0.0 if b64 is None else b64
+    for w in (W64, W64.T) if W64.shape[0] == W64.shape[1] else (W64,):
+        affine = x64 @ w + shift
+        if np.allclose(y64, affine, rtol=1e-6,
+                       atol=1e-12 * max(1.0, float(np.abs(affine).max()))):
+            return None  # no activation in this layer: no activation derivative to get wrong
     if ctx.role == "weight_grad" and a.shape == W.shape:
         rebuild = lambda local: x64.T @ (g64 * local)  # noqa: E731
         what = "dL/dW = x.T @ (dL/dy * L)"
@@ -108,7 +116,7 @@ def detect_fused_derivative(a: np.ndarray, b: np.ndarray, ctx: PairContext,
     else:
         return None
     tol = max(rtol, 1e-9) * 10
-    for name, local, why in _pre_activation_forms(x64, W64, y64):
+    for name, local, why in _pre_activation_forms(x64, W64, y64, b64):
         if allclose(a.astype(np.float64), rebuild(local), tol, atol) and not allclose(
                 b.astype(np.float64), rebuild(local), tol, atol):
             msg = (f"scratch equals {what} with L = {name} on all {a.size} elements: {why}.")

@@ -21,6 +21,7 @@ from .hint import Hint, allclose
 from .operands import detect_weight_form
 from .pair import diagnose_pair
 from .probe import probe_backward
+from .recurrent import recurrent_hint
 
 NOT_DIAGNOSABLE = ("missing", "error")
 
@@ -50,9 +51,8 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
         # A float32 check re-run in float64 (check_model(..., rerun_float64=True)) is judged
         # by that re-run: confirmed rounding, or the float64 report's own diagnosis.
         source = run_of(report, focus[0])
-        float64 = getattr(source, "float64_report", None)
+        float64 = source.float64_report
         if float64 is not None:
-            from .rerun import confirm_rounding
             confirmed = confirm_rounding(source, float64)
             if confirmed:
                 return confirmed
@@ -70,7 +70,7 @@ def run_of(report, entry):
     joins several runs into one report (its probes add runs), context such as
     the layer's input must still come from the entry's own run.
     """
-    source = getattr(entry, "source_report", None)
+    source = entry.source_report
     return report if source is None else source
 
 
@@ -84,7 +84,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
                                                      report.expected_name)]
     if entry.status in NOT_DIAGNOSABLE:
         return []
-    if getattr(report, "stateful_forward", False):  # check_layer saw forward(x) change
+    if report.stateful_forward:  # check_layer saw forward(x) change
         return [Hint("stateful", entry.name, "forward gave a different output when called "
                      "again on the same x: the layer carries state between calls (a hidden "
                      "state, a counter), so this is not evidence of a wrong formula. Give "
@@ -95,18 +95,33 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
         return []
     ctx = entry_context(report, entry, time_axis=time_axis)
     hints = _poison_hint(report, entry) or _accumulation_hint(report, entry) or \
-        diagnose_pair(a, b, ctx)
+        _recurrent_hint(report, entry, ctx) or diagnose_pair(a, b, ctx)
     if [h.kind for h in hints] == ["unexplained"]:  # check_pair/check_engine: any argument
         found = detect_argument_not_transposed(report, entry, ctx)
         hints = [found] if found is not None else hints
     if [h.kind for h in hints] == ["unexplained"] and ctx.role == "input_grad":
         # Costs a twin build and a backward per candidate, so only when nothing else fit.
-        layers = getattr(report, "layers", None) or []
+        layers = report.layers or []
         if entry.layer < len(layers):
             found = detect_weight_form(layers[entry.layer], a, ctx.layer_input, ctx.grad_out,
                                        entry.name, entry.diff.rtol, entry.diff.atol)
             hints = [found] if found is not None else hints
     return [rename_sides(h, report.actual_name, report.expected_name) for h in hints]
+
+
+def _recurrent_hint(report, entry, ctx) -> list[Hint]:
+    """A BPTT bug confirmed by re-running it (see :mod:`compare.diagnose.recurrent`)."""
+    layers = report.layers or []
+    if entry.kind not in (PARAM_GRAD, INPUT_GRAD) or entry.is_loss \
+            or entry.layer >= len(layers):
+        return []
+    key = entry.label.removeprefix("dL/d") if entry.kind == PARAM_GRAD else None
+    try:
+        hint = recurrent_hint(layers[entry.layer], layer_input(report, entry), ctx.grad_out,
+                              ctx.layer_output, entry.expected, entry.actual, key, entry.name)
+    except Exception:  # noqa: BLE001  (a diagnosis is a bonus: never let it break a report)
+        return []
+    return [] if hint is None else [hint]
 
 
 def rename_sides(hint: Hint, actual_name: str, expected_name: str) -> Hint:
@@ -146,7 +161,7 @@ def _poison_hint(report, entry) -> list[Hint]:
 
 
 def _probe_layer(report, entry) -> list[Hint]:
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     x = layer_input(report, entry)
     if not layers or entry.layer >= len(layers) or x is None:
         return []
@@ -166,7 +181,7 @@ def _accumulation_hint(report, entry) -> list[Hint]:
     the first of two identical backward calls (keyed by parameter name, and
     ``"<input i>"`` for layer i's dL/dinput), when the check ran backward twice.
     """
-    first_all = getattr(report, "first_backward", None)
+    first_all = report.first_backward
     key = entry.param if entry.kind == PARAM_GRAD else f"<input {entry.layer}>"
     if not first_all or entry.kind not in (PARAM_GRAD, INPUT_GRAD) or key not in first_all:
         return []
@@ -188,3 +203,34 @@ def _accumulation_hint(report, entry) -> list[Hint]:
                "the previous call (a cache or gradient modified in place).")
     return [Hint("accumulated" if doubled else "stateful", entry.name, msg,
                  {"ratio_to_first": 2.0 if doubled else None})]
+
+
+def confirm_rounding(report32, report64) -> list[Hint]:
+    """Compare a float32 report with its float64 re-run, entry by entry (by name).
+
+    Returns
+    -------
+    list of Hint
+        When every failing float32 entry passes in float64: one
+        ``float32_rounding`` hint per entry saying the rounding is confirmed.
+        When something still fails in float64: the float64 report's own
+        diagnosis, each hint prefixed "still fails in float64", since
+        float32 only blurred a real bug.
+    """
+    if not report64.ok:
+        return [replace(h, message="Not rounding: still fails in float64. " + h.message)
+                for h in diagnose(report64)]
+    by_name = {e.name: e for e in report64.entries}
+    hints = []
+    for e in report32.failures:
+        twin = by_name.get(e.name)
+        if twin is None:
+            continue
+        msg = (f"fails in float32 (max |diff| {e.max_abs:.3g}) but passes in float64 "
+               f"(max |diff| {twin.max_abs:.3g}, within rtol={twin.diff.rtol:g}, "
+               f"atol={twin.diff.atol:g}): confirmed float32 rounding, not a bug. Loosen "
+               "the float32 tolerance for this check instead.")
+        hints.append(Hint("float32_rounding", e.name, msg,
+                          {"confirmed": True, "max_abs_float32": e.max_abs,
+                           "max_abs_float64": twin.max_abs}))
+    return hints

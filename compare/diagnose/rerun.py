@@ -8,11 +8,8 @@ original is untouched) and :func:`confirm_rounding` reads the two reports.
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 
 import numpy as np
-
-from .hint import Hint
 
 _SKIP_MODULES = ("builtins", "numpy", "torch")
 
@@ -104,35 +101,3 @@ def attach_float64_rerun(report, check, model, *args, **kwargs) -> None:
     :func:`rerun_in_float64`.
     """
     report.float64_report = rerun_in_float64(check, model, *args, **kwargs)
-
-
-def confirm_rounding(report32, report64) -> list[Hint]:
-    """Compare a float32 report with its float64 re-run, entry by entry (by name).
-
-    Returns
-    -------
-    list of Hint
-        When every failing float32 entry passes in float64: one
-        ``float32_rounding`` hint per entry saying the rounding is confirmed.
-        When something still fails in float64: the float64 report's own
-        diagnosis, each hint prefixed "still fails in float64", since
-        float32 only blurred a real bug.
-    """
-    if not report64.ok:
-        from .report import diagnose
-        return [replace(h, message="Not rounding: still fails in float64. " + h.message)
-                for h in diagnose(report64)]
-    by_name = {e.name: e for e in report64.entries}
-    hints = []
-    for e in report32.failures:
-        twin = by_name.get(e.name)
-        if twin is None:
-            continue
-        msg = (f"fails in float32 (max |diff| {e.max_abs:.3g}) but passes in float64 "
-               f"(max |diff| {twin.max_abs:.3g}, within rtol={twin.diff.rtol:g}, "
-               f"atol={twin.diff.atol:g}): confirmed float32 rounding, not a bug. Loosen "
-               "the float32 tolerance for this check instead.")
-        hints.append(Hint("float32_rounding", e.name, msg,
-                          {"confirmed": True, "max_abs_float32": e.max_abs,
-                           "max_abs_float64": twin.max_abs}))
-    return hints

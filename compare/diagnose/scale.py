@@ -119,6 +119,17 @@ def detect_scale(a: np.ndarray, b: np.ndarray, ctx: PairContext,
         return Hint("scale", ctx.name, msg, evidence)
     # Keep every simplest reading: with N = 2 the factor 2 is also the batch size.
     simplest = [parts for parts in matches if len(parts) == len(matches[0])]
+    if len([p for p in simplest[0] if p != "-1"]) > 1:
+        # A product of two sizes (N x 1/2) fits numerically, but so may any size of the
+        # layer the checker does not know (a feature count D = N/2): name no cause.
+        evidence["factor"] = [" x ".join(parts) for parts in simplest]
+        combos = " or ".join(" x ".join(parts) for parts in simplest)
+        msg = (f"{agree}. A constant factor; it equals {combos} numerically, but a product "
+               "of two sizes is no evidence of either (a feature count or other size of "
+               f"{fmt(abs(r))} fits as well): look for what scales the gradient by "
+               f"{fmt(r)}.")
+        return Hint("sign_flip" if r < 0 and abs(abs(r) - 1) < tol else "scale", ctx.name,
+                    msg, evidence)
     evidence["factor"] = [" x ".join(parts) for parts in simplest]
     readings = []
     for parts in simplest:

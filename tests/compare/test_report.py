@@ -64,7 +64,8 @@ def test_text_names_the_layer_the_worst_element_and_the_tolerances():
                         "dL/dinput wrong while its dL/doutput matched")
     assert "MISMATCH <--" in text and "Mismatches (worst element of each):" in text
     assert "layer 1 (SigmoidMissingDerivative()) dL/dinput: out of tolerance: 12 of 12" in text
-    assert "Tolerances (|diff| <= atol + rtol*|torch|): forward rtol=1e-07, atol=1e-07" in text
+    assert ("Tolerances (|diff| <= atol + rtol*|torch|): forward rtol=1e-09, atol per array = "
+            "max(1e-09 x its max|ref|, 16 x its rounding envelope") in text
     assert "Replay: replay_me()" in text
 
 

@@ -8,6 +8,7 @@ and localization rates (``twinnet mutants`` prints them).
 """
 
 from . import deep_bugs as _deep_bugs  # noqa: F401  (registers RNN/Conv/pool/softmax mutants)
+from . import judgement_bugs as _judgement_bugs  # noqa: F401  (issue 13's bug kinds)
 from . import layer_bugs as _layer_bugs  # noqa: F401  (registers the layer mutants)
 from . import loss_bugs as _loss_bugs  # noqa: F401  (registers the loss mutants)
 from . import optim_bugs as _optim_bugs  # noqa: F401  (registers the optimizer mutants)
@@ -24,7 +25,7 @@ from .runner import (
 )
 
 # Catalogue order: dense layers and activations, losses, image/sequence layers, optimizers.
-_FAMILIES = ("layer_bugs", "loss_bugs", "deep_bugs", "optim_bugs")
+_FAMILIES = ("layer_bugs", "loss_bugs", "deep_bugs", "judgement_bugs", "optim_bugs")
 MUTANTS.sort(key=lambda m: _FAMILIES.index(m.cls.__module__.rsplit(".", 1)[-1]))
 
 __all__ = [

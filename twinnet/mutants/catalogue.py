@@ -371,7 +371,25 @@ def _optimizer_model(cls, rng, dt):
                      scratch.MSELoss(), 0, "")
 
 
+def _deep_sigmoid_model(cls, rng, dt):
+    # the mutant at position 2 under nine more Linear + Sigmoid pairs: its gradients are
+    # orders of magnitude below the top layers' (about 1e-6 and less)
+    layers = [scratch.Linear(3, 6, rng=rng, dtype=dt), scratch.Sigmoid(),
+              cls(6, 6, rng=rng, dtype=dt)]
+    for _ in range(9):
+        layers += [scratch.Sigmoid(), scratch.Linear(6, 6, rng=rng, dtype=dt)]
+    layers += [scratch.Sigmoid(), scratch.Linear(6, 2, rng=rng, dtype=dt)]
+    return ModelCase(scratch.Sequential(*layers), _normal(rng, (BATCH, 3), dt),
+                     _normal(rng, (BATCH, 2), dt), scratch.MSELoss(), 2, "2.")
+
+
+def _deep_sigmoid_unit(cls, rng, dt):
+    return UnitCase(cls(6, 6, rng=rng, dtype=dt), _normal(rng, (BATCH, 6), dt),
+                    lambda x, W, b: x @ W + b)
+
+
 HOSTS: dict[str, Host] = {
+    "deep-sigmoid": Host(_deep_sigmoid_model, _deep_sigmoid_unit),
     "linear": Host(_linear_model(False), _linear_unit(False)),
     "linear-square": Host(_linear_model(True), _linear_unit(True)),
     "activation": Host(_activation_model(), _activation_unit),

@@ -28,8 +28,10 @@ from compare.gradient_check import gradcheck
 from compare.layer_check import check_layer
 from compare.lockstep_run import lockstep
 from compare.model_check import check_model
+from compare.report import STATE_UNCHANGED
 
 from .catalogue import INPUT_GRAD, LOSS_VALUE, MUTANTS, OUTPUT, PRED_GRAD, Mutant
+from .causes import CAUSES
 
 CHECKERS = ("check_model", "check_layer", "gradcheck", "lockstep")
 LOCKSTEP = dict(steps=4, lr=0.1, momentum=0.9)  # an optimizer mutant's training run
@@ -59,6 +61,16 @@ NOT_APPLICABLE = "n/a"
 class MutantResult:
     mutant: Mutant
     verdicts: dict = field(default_factory=dict)  # checker -> Verdict
+    hint: str | None = None  # kind of check_model's first hint, when it failed
+
+    @property
+    def right_hint(self) -> bool | None:
+        """Whether check_model's first hint names the cause; None when no cause is written."""
+        expected = CAUSES.get(self.mutant.id)
+        if not expected or not self.verdicts.get("check_model") \
+                or not self.verdicts["check_model"].caught:
+            return None
+        return self.hint in expected
 
     @property
     def caught(self) -> bool:
@@ -83,8 +95,8 @@ def _entry_matches(entry, flag: str, prefix: str, *, unit_loss: bool) -> bool:
         return entry.is_loss and entry.label == "loss"
     if flag == PRED_GRAD:
         return entry.is_loss and entry.label == "dL/dpred"
-    if flag == INPUT_GRAD:
-        return entry.label == "dL/dinput"
+    if flag == INPUT_GRAD:  # a backward that wrote into its cache or grad_out counts too
+        return entry.label in ("dL/dinput", STATE_UNCHANGED)
     return entry.param == prefix + flag
 
 
@@ -124,6 +136,9 @@ def run_mutant(m: Mutant, seed: int = 0, dtype=np.float64, probes: bool = True) 
         case = m.model_case(seed, dtype)
         report = check_model(case.model, case.x, case.y, case.loss, seed=seed, **off,
                              **({} if probes else {"probe_extremes": False}))
+        if not report.ok:
+            hints = report.hints
+            result.hint = hints[0].kind if hints else None
         return _verdict("check_model", report, case.index, m.flag, case.prefix)
 
     def layer_check():
@@ -224,6 +239,11 @@ def render_summary(results: list[MutantResult]) -> str:
     for c in CHECKERS:
         k, loc, n = s.per_checker[c]
         lines.append(f"  {c:<12} killed {k}/{n}, localized {loc}/{k}")
+    judged = [r.right_hint for r in results if r.right_hint is not None]
+    if judged:
+        lines.append(f"right hint (check_model's first hint names the written-down cause, over "
+                     f"caught mutants that have one): {sum(judged)}/{len(judged)} = "
+                     f"{100 * sum(judged) / len(judged):.1f}%")
     if s.checker_errors:
         lines.append(f"checker errors: {s.checker_errors}")
     missed = [r.mutant.id for r in results if not r.caught]

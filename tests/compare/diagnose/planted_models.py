@@ -251,7 +251,10 @@ def _float32_case():
     layer.params["W"] *= 400  # outputs in the thousands: float32 ulps exceed atol
     model = scratch.Sequential(layer)
     x = (rng.normal(size=(3, 2000)) * 10).astype(np.float32)
-    return check_model(model, x, rerun_float64=True)
+    # The default policy passes this honest rounding (its rounding envelope covers it; see
+    # tests/compare/test_tolerance_policy.py); the fixed pair of the old table does not.
+    table = {"rtol": 1.3e-6, "atol": 1e-5, "grad_rtol": 4e-6, "grad_atol": 4e-5}
+    return check_model(model, x, rerun_float64=True, **table)
 
 
 def _net_case():
