@@ -138,7 +138,7 @@ def run_suite(benchmarks: list[Benchmark], settings: Settings, out: Path, smoke:
 
 
 def _run_suite(benchmarks, settings, out, smoke, command, log) -> list[Result]:
-    from . import environment, report
+    from . import environment, output
 
     env = environment.collect()
     log(environment.describe(env))
@@ -153,16 +153,16 @@ def _run_suite(benchmarks, settings, out, smoke, command, log) -> list[Result]:
         log(_one_line(result, time.perf_counter() - start))
     env["load_average_end"] = environment.collect()["load_average"]
     out.mkdir(parents=True, exist_ok=True)
-    json_path, png_path = out / report.JSON_NAME, out / report.PNG_NAME
-    report.write_json(json_path, env, {**asdict(settings), "smoke": smoke}, command, results)
+    json_path, png_path = out / output.JSON_NAME, out / output.PNG_NAME
+    output.write_json(json_path, env, {**asdict(settings), "smoke": smoke}, command, results)
     blas_threads = [lib["num_threads"] for lib in env["blas"] if lib["user_api"] == "blas"]
-    report.write_png(png_path, results,
+    output.write_png(png_path, results,
                      f"twinnet bench - {env['cpu']}, {env['cpu_count']} cores; threads: NumPy "
                      f"BLAS {blas_threads}, torch {env['torch']['num_threads']}; load "
                      f"{env['load_average'][0]:.1f}" + (" (smoke: sizes too small to mean anything)"
                                                          if smoke else ""))
     log("")
-    log(report.markdown_table(results))
+    log(output.markdown_table(results))
     log(f"\nwrote {json_path} and {png_path}")
     return results
 
@@ -170,7 +170,7 @@ def _run_suite(benchmarks, settings, out, smoke, command, log) -> list[Result]:
 def _one_line(result: Result, seconds: float) -> str:
     if result.status != "ok":
         return f"{result.name}: skipped ({result.reason})"
-    from .report import format_seconds
+    from .output import format_seconds
 
     parts = [f"{k} {format_seconds(v['median_s'])}" for k, v in result.timings.items()]
     met = {True: "met", False: "MISSED", None: "no target"}[result.met]

@@ -8,10 +8,10 @@ passes to expose accumulated or stale gradients; ``rerun_in_float64`` tells
 float32 rounding from a bug.
 """
 
+from .diagnosis import confirm_rounding, diagnose, diagnose_entry
 from .hint import KINDS, Hint, PairContext
 from .pair import diagnose_pair
 from .probe import probe_backward
-from .report import confirm_rounding, diagnose, diagnose_entry
 from .rerun import as_float64, attach_float64_rerun, rerun_in_float64
 from .zeros import second_pass_hints
 

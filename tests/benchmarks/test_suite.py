@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from benchmarks import report, suite
+from benchmarks import output, suite
 from benchmarks.timing import Result, skipped
 from twinnet import cli
 from twinnet.commands import bench
@@ -15,7 +15,7 @@ FAST = ("lecture_net,lecture_sequential,mid_mlp_float64,large_mlp_float32,digits
 
 
 def check_outputs(out, names):
-    data = json.loads((out / report.JSON_NAME).read_text())
+    data = json.loads((out / output.JSON_NAME).read_text())
     assert data["schema"] == "twinnet-bench/1"
     assert [r["name"] for r in data["results"]] == names
     env = data["environment"]
@@ -31,7 +31,7 @@ def check_outputs(out, names):
         else:
             assert r["reason"] and r["met"] is None
         assert r["memory"]["process_max_rss_bytes_so_far"] > 10 * 2**20  # torch alone is more
-    png = (out / report.PNG_NAME).read_bytes()
+    png = (out / output.PNG_NAME).read_bytes()
     assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
     return data
 
@@ -82,17 +82,17 @@ def test_markdown_table_rows():
     ok = Result("x", "X net", timings={"scratch": {"median_s": 2e-5}, "torch": {"median_s": 1e-4}},
                 metrics={"scratch/torch": 0.2}, metric="scratch/torch",
                 target="scratch <= 0.25x torch", target_value=0.25)
-    rows = report.table_rows([ok, skipped("y", "Y", "no conv")])
+    rows = output.table_rows([ok, skipped("y", "Y", "no conv")])
     assert rows[0] == ["X net", "20 us (scratch)", "100 us (torch)", "0.200 scratch/torch",
                        "scratch <= 0.25x torch", "yes"]
     assert rows[1][-1] == "skipped: no conv"
-    assert report.markdown_table([ok]).count("\n") == 2
+    assert output.markdown_table([ok]).count("\n") == 2
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
     (2.5, "2.5 s"), (0.0123, "12.3 ms"), (4.56e-5, "45.6 us"), (3e-8, "30 ns"), (None, "-")])
 def test_format_seconds(seconds, text):
-    assert report.format_seconds(seconds) == text
+    assert output.format_seconds(seconds) == text
 
 
 def test_bench_from_an_installed_wheel_says_how_to_get_the_suite(tmp_path, monkeypatch, capsys):

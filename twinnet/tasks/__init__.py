@@ -14,8 +14,8 @@ this package does not import.
 from .batches import epoch_batches, lockstep_batches
 from .data import Split, load_digits_split, load_iris_split, stratified_split
 from .models import digits_cnn, iris_mlp
-from .report import format_runs
 from .runs import TASKS, TaskRun, TaskSpec, run_task
+from .summary import format_runs
 
 __all__ = [
     "TASKS", "Split", "TaskRun", "TaskSpec", "digits_cnn", "epoch_batches", "format_runs",
