@@ -68,6 +68,7 @@ CAUSES: dict[str, set] = {
     "rnn-only-last-step-upstream": {"operand"},
     # Issue 14: the tests' own broken layers, with the causes their test files expected.
     "linear-dW-never-stored": {"never_written"},
+    "linear-grads-accumulate": {"accumulated"},
     "linear-db-wrong-axis": {"wrong_axis"},
     "sigmoid-derivative-from-rounded-output": {"zeros"},
     "sigmoid-backward-scales-cache": {"stateful"},

@@ -96,6 +96,23 @@ class LinearWeightGradAccumulates(scratch.Linear):
         return grad_out @ self.params["W"].T
 
 
+@mutant("linear-grads-accumulate", "W", "linear",
+        reveals="a second backward, or a gradient buffer that is not zero",
+        origin="torch-style += for every parameter, in a layer whose contract is to overwrite")
+class LinearGradsAccumulate(scratch.Linear):
+    """grads["W"] += x.T @ g and grads["b"] += sum(g): both accumulate across calls.
+
+    The variant of ``linear-dW-accumulates`` that gets the bias wrong too, so a
+    report must flag both buffers.
+    """
+
+    def _backward(self, grad_out):
+        self.grads["W"] += self._x.T @ grad_out
+        if self.bias:
+            self.grads["b"] += grad_out.sum(axis=0)
+        return grad_out @ self.params["W"].T
+
+
 @mutant("linear-stale-input", "W", "linear",
         reveals="a second forward with a different input",
         origin="'if self.x is None: self.x = x', caching the input once")
