@@ -20,7 +20,7 @@ from .diff import compare_arrays, error_diff
 from .inputs import validate_input
 from .no_reference import EXPECTED_NAME, NoReferenceOracle
 from .probes import input_change_entry
-from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, CheckContext, Entry, Report
 from .run_notes import poison_notes, second_run_notes
 from .tolerances import FINITE_DIFFERENCE, GRADIENT, Tolerance, tolerance_for
 from .upstream import upstream_array
@@ -283,12 +283,8 @@ def finish_report(spec: ArgSpec, judge: Judge, entries: list, note: str, *, firs
     report = Report(f"{spec.who}: {spec.desc}", entries, dtype=spec.dtype, seed=judge.seed,
                     actual_name=actual_name or spec.fname, expected_name=judge.expected_name,
                     tolerances={"forward": judge.fwd, "gradient": judge.grad},
-                    upstream_given=True, notes=notes)
-    report.x = spec.args[spec.float_pos[0]]
-    report.layers = [ArgumentsView(spec)]
-    report.upstream = judge.g
-    report.first_backward = first or None
-    report.arguments = {spec.names[i]: spec.args[i] for i in spec.float_pos}
-    for e in entries:
-        e.source_report = report
+                    upstream_given=True, notes=notes, context=CheckContext(
+                        x=spec.args[spec.float_pos[0]], layers=[ArgumentsView(spec)],
+                        upstream=judge.g, first_backward=first or None,
+                        arguments={spec.names[i]: spec.args[i] for i in spec.float_pos}))
     return report

@@ -19,6 +19,7 @@ from scratch.errors import ArgumentError
 from .access import describe_layer, param_access
 from .diff import compare_many
 from .inputs import validate_input
+from .objective import resolve_loss
 from .plan import layers_of
 from .recording import Recording
 from .report import INPUT_GRAD, PARAM_GRAD, Entry, Report
@@ -116,9 +117,10 @@ def _parameters(model, kind, layers, prefixes, params, grads):
 
 def _objective(model, kind, x, y, loss, upstream, seed):
     """``scalar(backprop=False) -> float``: L at the current arrays; optionally backprop too."""
+    # gradcheck's upstream defaults to "random": it only counts where no loss drives the run
+    loss, upstream = resolve_loss("gradcheck", kind, loss, y,
+                                  upstream if loss is None and kind != "net" else None)
     if kind == "net":
-        if y is None or loss not in (None, "bce"):
-            raise ValueError("gradcheck(Net): pass the label(s) as y and no loss")
         from scratch import BCELoss
         bce = BCELoss(reduction="sum")  # what Net.backward(label) differentiates
 
@@ -132,8 +134,6 @@ def _objective(model, kind, x, y, loss, upstream, seed):
             return value
         return scalar
     if loss is None:
-        if y is not None:
-            raise ValueError("gradcheck: y was given without a loss")
         out = model.forward(x)
         g = upstream_array(upstream, out.shape, out.dtype, seed)
 
@@ -143,9 +143,6 @@ def _objective(model, kind, x, y, loss, upstream, seed):
                 model.backward(g)
             return value
         return scalar
-    if isinstance(loss, str):
-        from torch_ref import loss_by_name
-        loss = loss_by_name(loss)
 
     def scalar(backprop=False):
         value = loss.forward(model.forward(x), y)

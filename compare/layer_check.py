@@ -26,7 +26,7 @@ from .probes import (
     kink_input,
     with_probe,
 )
-from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, PARAM_GRAD, CheckContext, Entry, Report
 from .run_notes import poison_notes, second_run_notes
 from .tolerances import tolerance_for
 from .upstream import upstream_array
@@ -176,14 +176,9 @@ def _judge_layer(layer, reference, x, *, params, grads, seed, upstream, rtol, at
     entries += _gradient_entries(run, exp, judged, grad_tol, desc)
     report_args["notes"] += _run_notes(run, entries, first if backward_twice else None,
                                        grad_tol)
-    report = Report(title, entries, **report_args)
-    # What compare.diagnose reads besides the entries (see check_model):
-    report.x, report.layers, report.upstream = x, [layer], exp.g
-    report.stateful_forward = run.stateful
-    for e in entries:
-        e.source_report = report
-    report.first_backward = first if backward_twice else None
-    return report
+    return Report(title, entries, **report_args, context=CheckContext(
+        x=x, layers=[layer], upstream=exp.g, stateful_forward=run.stateful,
+        first_backward=first if backward_twice else None))
 
 
 def _gradient_entries(run, exp, judged: dict, tol, desc: str) -> list[Entry]:

@@ -42,6 +42,7 @@ import scratch
 import torch_ref
 
 from .diff import MISMATCH, OK, ArrayDiff, compare_many
+from .objective import resolve_loss
 from .tolerances import FORWARD, GRADIENT, Tolerance, resolve_pair, tolerance_for
 
 
@@ -307,16 +308,11 @@ class _Pair:
         self.torch_params = dict(twin.named_parameters())
         self.x_t = torch_ref.as_tensor_safe(x)
         self.is_net = isinstance(model, scratch.Net)
+        self.loss, _ = resolve_loss("lockstep", "net" if self.is_net else "model", loss, y,
+                                    upstream_allowed=False, net_loss_names=(None,))
         if self.is_net:
-            if loss is not None:
-                raise ValueError("lockstep: scratch.Net has its loss built in (summed BCE in "
-                                 f"Net.backward); pass loss=None, got {loss!r}")
             self.label_t = torch_ref.as_tensor_safe(np.asarray(y))
         else:
-            if loss is None:
-                raise ValueError(f"lockstep: {model!r} needs a loss (a scratch.Loss or one of "
-                                 f"{sorted(torch_ref.LOSS_NAMES)})")
-            self.loss = torch_ref.loss_by_name(loss) if isinstance(loss, str) else loss
             self.loss_t = torch_ref.loss_to_torch(self.loss)
             self.y_t = torch_ref.target_to_torch(self.loss, y)
 

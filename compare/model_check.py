@@ -16,24 +16,20 @@ from __future__ import annotations
 
 import numpy as np
 
-import scratch
 import torch_ref
 from scratch.errors import DTypeError
 
 from . import probes
 from .diff import compare_many, error_diff
 from .inputs import validate_input, validate_params, validate_targets
+from .objective import resolve_objective
 from .plan import layers_of, plan_for, torch_dtype
 from .recording import Recording
-from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, CheckContext, Entry, Report
 from .run_notes import poison_notes, second_run_notes
 from .tolerances import (
-    GRADIENT,
     TOLERANCES,
     ScaledTolerance,
-    as_numpy_dtype,
-    policy_for,
-    tolerance_for,
 )
 from .upstream import UpstreamError, upstream_array
 
@@ -84,11 +80,10 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         overwritten with the model's first. By default a twin is built once per
         model and reused while the model's layers and shapes stay the same.
     backward_twice : bool
-        Run scratch's backward a second time and judge that run: catches a
-        backward that changes its cache or its inputs in place, at the cost
-        of one more scratch backward. Off by default: gradient buffers are
-        always NaN-filled before backward, which already exposes a backward
-        that accumulates (``+=``) instead of overwriting, or never writes.
+        Run scratch's backward a second time and judge that run (one more
+        scratch backward). Off by default: gradient buffers are always
+        NaN-filled before backward, which exposes a backward that accumulates
+        (``+=``) or never writes; in-place writes are caught without it.
     replay : str, optional
         Python that reruns this check, printed in the report.
     rerun_float64 : bool
@@ -119,46 +114,47 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     if is_user_model(model):  # a user's own model class: see compare.user_model
         return check_user_model(model, x, y, loss, upstream=upstream, seed=seed, rtol=rtol,
                                 atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol)
-    kind, layers, prefixes = layers_of(model)
+    args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol, grad_atol=grad_atol,
+                seed=seed, upstream=upstream, twin=twin, backward_twice=backward_twice,
+                replay=replay, rerun_float64=rerun_float64)
     if probe_kinks:
-        args = dict(dtype=dtype, rtol=rtol, atol=atol, grad_rtol=grad_rtol,
-                    grad_atol=grad_atol, seed=seed, upstream=upstream, twin=twin,
-                    backward_twice=backward_twice, replay=replay, probe_kinks=False,
-                    rerun_float64=rerun_float64)
-        _model_dtype(model, layers, x)  # bad input is reported before any weight is touched
-        # The probe runs first so that the model's caches and grads end as the judged run
-        # left them; it is reported only when that run passes (else it repeats its failures).
-        with probes.zeroed_units(layers, 0 if seed is None else int(seed)) as zeroed:
-            probe = zeroed and probes.keep_arrays(check_model(
-                model, x, y, loss, forward_twice=False, probe_extremes=False, **args))
-        main = check_model(model, x, y, loss, forward_twice=forward_twice,
-                           probe_extremes=probe_extremes, **args)
-        if not zeroed or not main.ok:
-            return main
-        probe.notes.insert(0, "zeroed " + ", ".join(zeroed))
-        return probes.with_probe(main, probe, probes.UNITS_NOTE)
+        return _with_unit_probe(model, x, y, loss, forward_twice, probe_extremes, args)
+    return _judge_model(model, x, y, loss, forward_twice=forward_twice,
+                        probe_extremes=probe_extremes, **args)
+
+
+def _with_unit_probe(model, x, y, loss, forward_twice: bool, probe_extremes: bool,
+                     args: dict) -> Report:
+    """check_model, plus the run with exact-0 units before kinked layers when it passes."""
+    kind, layers, _ = layers_of(model)
+    _model_dtype(model, layers, x)  # bad input is reported before any weight is touched
+    # The probe runs first so that the model's caches and grads end as the judged run
+    # left them; it is reported only when that run passes (else it repeats its failures).
+    seed = args["seed"]
+    with probes.zeroed_units(layers, 0 if seed is None else int(seed)) as zeroed:
+        probe = zeroed and probes.keep_arrays(_judge_model(
+            model, x, y, loss, forward_twice=False, probe_extremes=False, **args))
+    main = _judge_model(model, x, y, loss, forward_twice=forward_twice,
+                        probe_extremes=probe_extremes, **args)
+    if not zeroed or not main.ok:
+        return main
+    probe.notes.insert(0, "zeroed " + ", ".join(zeroed))
+    return probes.with_probe(main, probe, probes.UNITS_NOTE)
+
+
+def _judge_model(model, x, y, loss, *, dtype, rtol, atol, grad_rtol, grad_atol, seed,
+                 upstream, twin, backward_twice, replay, rerun_float64, forward_twice,
+                 probe_extremes) -> Report:
+    """One run of check_model (no unit probe): resolve, run both sides, judge, report."""
+    kind, layers, prefixes = layers_of(model)
     model_dtype = _model_dtype(model, layers, x)
     validate_params(layers)  # NaN/inf weights: refused, not reported as a layer's overflow
-    ref_dtype = model_dtype if dtype is None else as_numpy_dtype(dtype)
-    if ref_dtype not in TOLERANCES:
-        raise DTypeError(f"check_model: dtype must be float32 or float64, got {ref_dtype}")
-    narrow = min(model_dtype, ref_dtype, key=lambda d: d.itemsize)
-    fwd_tol = policy_for(narrow, FORWARD, rtol, atol)
-    grad_tol = policy_for(narrow, GRADIENT, grad_rtol, grad_atol)
-    # Probes and notes judge single values against the table's plain pair.
-    plain_fwd = tolerance_for(narrow, FORWARD) if isinstance(fwd_tol, ScaledTolerance) \
-        else fwd_tol
-    plain_grad = tolerance_for(narrow, GRADIENT) if isinstance(grad_tol, ScaledTolerance) \
-        else grad_tol
-    # The report shows a seed only when one was given or randomness was used.
-    random_upstream = loss is None and kind != "net" and (upstream is None
-                                                          or isinstance(upstream, str)
-                                                          and upstream == "random")
-    shown_seed = seed if seed is not None else (0 if random_upstream else None)
-    seed = 0 if seed is None else int(seed)
-    loss, upstream = _resolve_loss(kind, loss, y, upstream)
+    obj = resolve_objective(kind, model_dtype, y, loss, dtype=dtype, rtol=rtol, atol=atol,
+                            grad_rtol=grad_rtol, grad_atol=grad_atol, seed=seed,
+                            upstream=upstream)
+    loss, upstream, seed = obj.loss, obj.upstream, obj.seed
     validate_targets(kind, loss, y, upstream, model_dtype)  # bad y: raised, not blamed on loss
-    plan = plan_for(model, kind, layers, prefixes, ref_dtype, twin)
+    plan = plan_for(model, kind, layers, prefixes, obj.ref_dtype, twin)
 
     if forward_twice:
         _decoy_forward(model, kind, x, seed)
@@ -166,52 +162,62 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
     with rec.tapped():
         scratch_error = _run_scratch(model, kind, rec, x, y, loss, upstream, seed,
                                      backward_twice)
-    tres = _run_torch(plan, rec, x, y, loss, ref_dtype, scratch_error)
-    specs = _specs(plan, layers, rec, tres, loss, fwd_tol, grad_tol)  # read before other runs
-    entries = _judge([_floor_only(spec) for spec in specs], cross=ref_dtype != model_dtype)
+    tres = _run_torch(plan, rec, x, y, loss, obj.ref_dtype, scratch_error)
+    # read before other runs
+    specs = _specs(plan, layers, rec, tres, loss, obj.fwd_tol, obj.grad_tol)
+    cross = obj.ref_dtype != model_dtype
+    entries = _judge([_floor_only(spec) for spec in specs], cross=cross)
     if any((ENVELOPE_ALWAYS or not e.ok) and isinstance(spec[-1], ScaledTolerance)
            for e, spec in zip(entries, specs, strict=True)):
         # Only now is the rounding envelope worth its extra twin runs: the array's own
         # scale alone (a lower bound of what the policy allows) did not settle it.
         specs = _Envelope(model, kind, layers, prefixes, plan, rec, x, y, loss, scratch_error,
-                          narrow, seed).apply(specs)
-        entries = _judge(specs, cross=ref_dtype != model_dtype)
-    for i, (before, after) in sorted(rec.inputs_changed.items()):
-        probes.insert_after_output(entries, probes.input_change_entry(
-            i, plan.descs[i], before, after))
-    for i, writes in sorted(rec.backward_writes.items()):
-        entries += [probes.backward_write_entry(i, plan.descs[i], *w) for w in writes[:1]]
+                          obj.narrow, seed).apply(specs)
+        entries = _judge(specs, cross=cross)
+    entries += _recorded_entries(entries, rec, plan)
     extremes = []
     if scratch_error is not None:
         entries.append(_error_entry(plan, rec, loss, scratch_error))
     elif probe_extremes and loss is not None and all(e.ok for e in entries):
         extremes = probes.loss_probe_entries(loss, rec.outs[-1].shape[-1], model_dtype,
-                                             len(layers), plain_fwd, plain_grad)
-    notes = []
-    if backward_twice and rec.first is not None:
-        notes.append("scratch's backward ran twice; the second run is judged")
-        notes += second_run_notes(entries, rec.first, plain_grad)
-    notes += poison_notes(entries)
-    if loss is None and kind != "net":
-        how = upstream if isinstance(upstream, str) else "given"
-        notes.append(f"no loss: backpropagated a {how} upstream dL/doutput")
-    if ref_dtype != model_dtype:
-        notes.append(f"reference computed in {ref_dtype}, scratch in {model_dtype}")
+                                             len(layers), obj.plain_fwd, obj.plain_grad)
     title = f"check_model: {_describe_model(model, kind, plan)} + {_loss_desc(kind, loss)}"
-    report = Report(title, entries, dtype=model_dtype, seed=shown_seed, actual_name="scratch",
-                    expected_name="torch", tolerances={"forward": fwd_tol, "gradient": grad_tol},
-                    notes=notes, replay=replay, upstream_given=loss is None and kind != "net")
-    # What compare.diagnose reads besides the entries; each entry keeps its run's
-    # report, which stays valid when reports are joined into bigger ones.
-    report.x, report.first_backward, report.layers = x, rec.first, layers
-    report.upstream = rec.top_grad
-    for e in entries:
-        e.source_report = report
+    report = Report(title, entries, dtype=model_dtype, seed=obj.shown_seed,
+                    actual_name="scratch", expected_name="torch",
+                    tolerances={"forward": obj.fwd_tol, "gradient": obj.grad_tol},
+                    notes=_model_notes(obj, kind, entries, rec, backward_twice),
+                    replay=replay, upstream_given=obj.upstream_given,
+                    context=CheckContext(x=x, layers=layers, upstream=rec.top_grad,
+                                         first_backward=rec.first))
     if rerun_float64 and not report.ok and model_dtype == np.float32:
         from .diagnose.rerun import attach_float64_rerun
         attach_float64_rerun(report, check_model, model, x, y, loss, seed=seed,
                              upstream=upstream, backward_twice=backward_twice)
     return probes.probe_report(report, extremes, probes.EXTREME_NOTE) if extremes else report
+
+
+def _recorded_entries(entries: list, rec, plan) -> list[Entry]:
+    """Inputs a forward changed (placed after that layer's output) and backward writes."""
+    for i, (before, after) in sorted(rec.inputs_changed.items()):
+        probes.insert_after_output(entries, probes.input_change_entry(
+            i, plan.descs[i], before, after))
+    return [probes.backward_write_entry(i, plan.descs[i], *writes[0])
+            for i, writes in sorted(rec.backward_writes.items()) if writes]
+
+
+def _model_notes(obj, kind: str, entries: list, rec, backward_twice: bool) -> list[str]:
+    """Second-backward and NaN-buffer notes, and what drove the run (upstream, dtypes)."""
+    notes = []
+    if backward_twice and rec.first is not None:
+        notes.append("scratch's backward ran twice; the second run is judged")
+        notes += second_run_notes(entries, rec.first, obj.plain_grad)
+    notes += poison_notes(entries)
+    if obj.upstream_given:
+        how = obj.upstream if isinstance(obj.upstream, str) else "given"
+        notes.append(f"no loss: backpropagated a {how} upstream dL/doutput")
+    if obj.ref_dtype != obj.model_dtype:
+        notes.append(f"reference computed in {obj.ref_dtype}, scratch in {obj.model_dtype}")
+    return notes
 
 
 def assert_model_matches(model, x, y=None, loss=None, **kwargs) -> Report:
@@ -264,31 +270,6 @@ def _model_dtype(model, layers, x) -> np.dtype:
         raise DTypeError(f"check_model: x must be float32 or float64, got {dt}")
     validate_input(x, "check_model", dtype=dt)  # non-empty, no NaN/inf: bad input, not a bug
     return dt
-
-
-def _resolve_loss(kind, loss, y, upstream):
-    if kind == "net":
-        if y is None:
-            raise ValueError("check_model(Net): y is the label(s) for Net.backward(label)")
-        if loss not in (None, "bce") or upstream is not None:
-            raise ValueError("check_model(Net): Net.backward(label) fixes the loss (summed "
-                             "BCE); pass loss=None (or 'bce') and no upstream")
-        return None, None
-    if loss is None:
-        if y is not None:
-            raise ValueError("check_model: y was given without a loss; pass loss= "
-                             "('bce', 'bce_with_logits', 'mse', 'cross_entropy' or a loss object)")
-        return None, "random" if upstream is None else upstream
-    if upstream is not None:
-        raise ValueError("check_model: give either a loss (with y) or an upstream, not both")
-    if isinstance(loss, str):
-        loss = torch_ref.loss_by_name(loss)
-    if not isinstance(loss, scratch.Loss):
-        raise TypeError(f"check_model: loss must be a scratch loss or its name, got {loss!r}")
-    if not isinstance(y, np.ndarray):
-        raise TypeError(f"check_model: y must be a numpy array for {loss!r}, "
-                        f"got {type(y).__name__}")
-    return loss, None
 
 
 # -- the two runs ----------------------------------------------------------------

@@ -234,19 +234,13 @@ def with_probe(main: Report, probe: Report, note: str) -> Report:
     judged run has since overwritten (a layer's grads, the twin's .grad), so
     callers pass it through :func:`keep_arrays` right after it ran.
     """
-    kept = list(getattr(main, "probes", []))
     if probe.ok:
-        main.probes = kept + [(note, probe)]
+        main.probes.append((note, probe))
         return main
     for e in probe.entries:
         e.layer_desc = f"{e.layer_desc} {note}"
     notes = main.notes + [f"{note}: {n}" for n in probe.notes if n not in main.notes]
-    merged = Report(main.title, main.entries + probe.entries, dtype=main.dtype, seed=main.seed,
-                    actual_name=main.actual_name, expected_name=main.expected_name,
-                    tolerances=main.tolerances, notes=notes, replay=main.replay,
-                    upstream_given=main.upstream_given)
-    merged.probes = kept
-    return _carry_over(main, merged)
+    return main.with_entries(main.entries + probe.entries, notes=notes)
 
 
 def probe_report(main: Report, entries: list, note: str) -> Report:
@@ -254,30 +248,14 @@ def probe_report(main: Report, entries: list, note: str) -> Report:
     probe = Report(f"{main.title} {note}", entries, dtype=main.dtype, seed=main.seed,
                    actual_name=main.actual_name, expected_name=main.expected_name,
                    tolerances=main.tolerances)
-    return with_probe(main, probe, note) if probe.ok else _append(main, entries)
-
-
-def _append(main: Report, entries: list) -> Report:
-    merged = Report(main.title, main.entries + entries, dtype=main.dtype, seed=main.seed,
-                    actual_name=main.actual_name, expected_name=main.expected_name,
-                    tolerances=main.tolerances, notes=main.notes, replay=main.replay,
-                    upstream_given=main.upstream_given)
-    merged.probes = list(getattr(main, "probes", []))
-    return _carry_over(main, merged)
-
-
-def _carry_over(main: Report, merged: Report) -> Report:
-    """Give ``merged`` what the checks attached to ``main`` after building it (the context
-    compare.diagnose reads: x, layers, upstream, first_backward, float64_report...)."""
-    for key, value in vars(main).items():
-        vars(merged).setdefault(key, value)
-    return merged
+    return with_probe(main, probe, note) if probe.ok else main.with_entries(
+        main.entries + entries)
 
 
 def worst_ratio(report: Report) -> tuple[float, str]:
     """Largest |diff| / allowed over ``report`` and its passing probes, with the entry's name."""
     best = (0.0, "")
-    for note, r in [("", report), *getattr(report, "probes", [])]:
+    for note, r in [("", report), *report.probes]:
         w = r.worst()
         if w is not None and w.ratio >= best[0]:
             best = (w.ratio, f"{w.name} {note}".rstrip())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .diagnose.terminal import hint_lines
+from .table import table_lines
 
 COLUMNS = ("layer", "check", "shape", "max|diff|", "max rel", "allowed", "status")
 
@@ -48,12 +49,8 @@ def render_report(report) -> str:
     else:
         lines.append("FAIL: nothing was compared")
     if report.entries:
-        rows = [COLUMNS, *(_row(e) for e in report.entries)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
         lines.append("")
-        for r in rows:
-            cells = (c.ljust(w) for c, w in zip(r, widths, strict=True))
-            lines.append(("  " + "  ".join(cells)).rstrip())
+        lines += table_lines([COLUMNS, *(_row(e) for e in report.entries)], indent="  ")
     failures = report.failures
     if failures:
         lines += ["", "Mismatches (worst element of each):"]

@@ -12,7 +12,7 @@ and dL/dinput. ``first_divergence`` names the layer to look at:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -52,6 +52,9 @@ class Entry:
         before comparing, so both arrays are in the checked side's layout).
     is_loss : bool
         True for the loss stage's entries.
+    source_report : Report or None
+        The report of the run that produced this entry (set by that Report), so its
+        context stays reachable when reports are joined into bigger ones.
     """
 
     label: str
@@ -63,6 +66,9 @@ class Entry:
     reference_param: str | None = None
     transposed: bool = False
     is_loss: bool = False
+    # The report of the run that produced this entry (set by that Report): its context
+    # stays reachable when reports are joined into bigger ones.
+    source_report: Report | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -200,6 +206,35 @@ def find_divergence(entries: list[Entry], *, upstream_given: bool = False,
     return None
 
 
+@dataclass
+class CheckContext:
+    """What a check ran, kept on its :class:`Report` for :mod:`compare.diagnose`.
+
+    Attributes
+    ----------
+    x : np.ndarray or None
+        The input the judged run used, (batch, ...).
+    layers : list
+        The checked layers in forward order (one for check_layer).
+    upstream : np.ndarray or None
+        dL/d(output) handed to the top layer (None where a loss made it).
+    first_backward : dict or None
+        The checked side's gradients after the first of two backward calls
+        (parameter name, or ``"<input i>"``, to array).
+    stateful_forward : bool
+        A repeated forward on the same x gave a different output.
+    arguments : dict or None
+        A function pair's float arguments by name (check_pair, check_loss_fn).
+    """
+
+    x: np.ndarray | None = None
+    layers: list = field(default_factory=list)
+    upstream: np.ndarray | None = None
+    first_backward: dict | None = None
+    stateful_forward: bool = False
+    arguments: dict | None = None
+
+
 class Report:
     """Everything a check compared, its verdict, and where the sides first part.
 
@@ -225,13 +260,22 @@ class Report:
         A line of Python that reruns this check.
     hints : list[compare.diagnose.Hint]
         The likely cause of a failure, with its evidence (``[]`` when ok).
+    context : CheckContext
+        What the check ran (input, layers, upstream, first backward), for the diagnosis;
+        also read as ``report.x``, ``report.layers``, ``report.upstream``,
+        ``report.first_backward``, ``report.stateful_forward``.
+    probes : list[tuple[str, Report]]
+        Passing probe runs kept for the record (note, report).
+    float64_report : Report or None
+        A float32 check re-run in float64 (``check_model(..., rerun_float64=True)``).
     """
 
     def __init__(self, title: str, entries: list[Entry], *, dtype, seed: int | None = None,
                  actual_name: str = "scratch", expected_name: str = "torch",
                  tolerances: dict[str, Tolerance] | None = None, notes=(),
                  replay: str | None = None, upstream_given: bool = False,
-                 partial_backward: bool = False) -> None:
+                 partial_backward: bool = False, context: CheckContext | None = None,
+                 probes=(), float64_report: Report | None = None) -> None:
         self.title, self.entries, self.seed = title, list(entries), seed
         self.dtype = str(np.dtype(dtype))
         self.actual_name, self.expected_name = actual_name, expected_name
@@ -241,6 +285,45 @@ class Report:
         self.ok = bool(self.entries) and all(e.ok for e in self.entries)
         self.first_divergence = None if self.ok else find_divergence(
             self.entries, upstream_given=upstream_given, partial_backward=partial_backward)
+        self.context = CheckContext() if context is None else context
+        self.probes, self.float64_report = list(probes), float64_report
+        if context is not None:
+            for e in self.entries:
+                if e.source_report is None:
+                    e.source_report = self
+
+    x = property(lambda self: self.context.x, doc="``context.x``: the judged input.")
+    layers = property(lambda self: self.context.layers, doc="``context.layers``.")
+    upstream = property(lambda self: self.context.upstream, doc="``context.upstream``.")
+    first_backward = property(lambda self: self.context.first_backward,
+                              doc="``context.first_backward``.")
+    stateful_forward = property(lambda self: self.context.stateful_forward,
+                                doc="``context.stateful_forward``.")
+    arguments = property(lambda self: self.context.arguments, doc="``context.arguments``.")
+
+    def with_entries(self, entries: list[Entry], *, title: str | None = None,
+                     notes=None) -> Report:
+        """A new Report with ``entries`` and everything else of this one (context, probes...).
+
+        Parameters
+        ----------
+        entries : list[Entry]
+        title : str, optional
+            Default: this report's title.
+        notes : list[str], optional
+            Default: this report's notes.
+
+        Returns
+        -------
+        Report
+        """
+        return Report(self.title if title is None else title, entries, dtype=self.dtype,
+                      seed=self.seed, actual_name=self.actual_name,
+                      expected_name=self.expected_name, tolerances=self.tolerances,
+                      notes=self.notes if notes is None else notes, replay=self.replay,
+                      upstream_given=self.upstream_given,
+                      partial_backward=self.partial_backward, context=self.context,
+                      probes=self.probes, float64_report=self.float64_report)
 
     def __bool__(self) -> bool:
         return self.ok

@@ -24,7 +24,7 @@ from torch_ref import reference_for
 from .access import describe_layer, param_access
 from .conventions import Driver, is_scratch_layer
 from .diff import compare_arrays, error_diff
-from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, Entry, Report
+from .report import FORWARD, INPUT_GRAD, LOSS, PARAM_GRAD, CheckContext, Entry, Report
 from .run_notes import poison_notes
 from .tolerances import FORWARD as FWD_ROW
 from .tolerances import GRADIENT, tolerance_for
@@ -237,10 +237,8 @@ def check_user_model(model, x, y=None, loss=None, *, upstream=None, seed=None, r
                     notes=[f"{len(layers)} layers found on {type(model).__name__}; twins "
                            "registered with torch_ref.register_reference; parameters checked: "
                            + (", ".join(checked) or "none (no layer has parameters)"),
-                           *poison_notes(entries)])
-    report.x, report.layers, report.upstream = x, layers, g
-    for e in entries:
-        e.source_report = report
+                           *poison_notes(entries)],
+                    context=CheckContext(x=x, layers=layers, upstream=g))
     return report
 
 

@@ -66,7 +66,7 @@ def judged_run(report):
     """The run to plot: where the sides part (the run that produced the first divergence,
     see ``entry.source_report``), else the report itself."""
     div = report.first_divergence
-    source = None if div is None else getattr(div.entry, "source_report", None)
+    source = None if div is None else div.entry.source_report
     return report if source is None else source
 
 

@@ -18,7 +18,7 @@ from .products import detect_weight_not_transposed
 
 def detect_argument_not_transposed(report, entry, ctx: PairContext) -> Hint | None:
     """``transpose`` naming the argument ``M`` when the gradient is ``u @ M`` for ``u @ M.T``."""
-    arguments = getattr(report, "arguments", None)
+    arguments = report.arguments
     if not isinstance(arguments, dict):
         return None
     own = entry.param if entry.param is not None else next(iter(arguments), None)

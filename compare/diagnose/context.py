@@ -44,7 +44,7 @@ def entry_context(report, entry, *, time_axis: int | None = None) -> PairContext
 def layer_time_axis(report, layer: int) -> int | None:
     """The time axis of a sequence layer's arrays: its ``time_axis`` attribute, or 1 for
     scratch's batch-first RNN; None for other layers."""
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     if not layers or layer >= len(layers):
         return None
     obj = layers[layer]
@@ -58,7 +58,7 @@ def layer_time_axis(report, layer: int) -> int | None:
 
 def batch_size(report) -> int | None:
     """The batch size: the input's first axis, else the first forward output's."""
-    x = getattr(report, "x", None)
+    x = report.x
     if isinstance(x, np.ndarray) and x.ndim >= 1:
         return int(x.shape[0])
     for e in report.entries:
@@ -95,7 +95,7 @@ def layer_input(report, entry) -> np.ndarray | None:
     matched, so either side would do.
     """
     if entry.layer == 0 and not entry.is_loss:
-        x = getattr(report, "x", None)
+        x = report.x
         return x if isinstance(x, np.ndarray) else None
     if entry.is_loss and not _judged_loss_stage(report, entry):
         return None  # e.g. a probe of the loss at extreme predictions: its input is not kept
@@ -115,7 +115,7 @@ def grad_out_of(report, entry) -> np.ndarray | None:
     if above:
         value = above[0].expected
     elif entry.layer == max(e.layer for e in report.entries):
-        value = getattr(report, "upstream", None)
+        value = report.upstream
     else:
         value = None
     return value if isinstance(value, np.ndarray) else None
@@ -130,7 +130,7 @@ def _forward_of(report, layer: int) -> np.ndarray | None:
 
 def _weight_of(report, layer: int) -> np.ndarray | None:
     """The layer's 2-D weight ``W`` (scratch layout (in, out)), if the report keeps the layer."""
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     if not layers or layer >= len(layers):
         return None
     obj = layers[layer]
@@ -152,7 +152,7 @@ def _weight_of(report, layer: int) -> np.ndarray | None:
 
 def _bias_of(report, layer: int) -> np.ndarray | None:
     """The layer's one 1-D parameter (any name) when it also has a 2-D weight, else None."""
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     params = getattr(layers[layer], "params", None) if layers and layer < len(layers) else None
     if not isinstance(params, dict):
         return None

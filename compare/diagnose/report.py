@@ -51,7 +51,7 @@ def diagnose(report, *, time_axis: int | None = None) -> list[Hint]:
         # A float32 check re-run in float64 (check_model(..., rerun_float64=True)) is judged
         # by that re-run: confirmed rounding, or the float64 report's own diagnosis.
         source = run_of(report, focus[0])
-        float64 = getattr(source, "float64_report", None)
+        float64 = source.float64_report
         if float64 is not None:
             confirmed = confirm_rounding(source, float64)
             if confirmed:
@@ -70,7 +70,7 @@ def run_of(report, entry):
     joins several runs into one report (its probes add runs), context such as
     the layer's input must still come from the entry's own run.
     """
-    source = getattr(entry, "source_report", None)
+    source = entry.source_report
     return report if source is None else source
 
 
@@ -84,7 +84,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
                                                      report.expected_name)]
     if entry.status in NOT_DIAGNOSABLE:
         return []
-    if getattr(report, "stateful_forward", False):  # check_layer saw forward(x) change
+    if report.stateful_forward:  # check_layer saw forward(x) change
         return [Hint("stateful", entry.name, "forward gave a different output when called "
                      "again on the same x: the layer carries state between calls (a hidden "
                      "state, a counter), so this is not evidence of a wrong formula. Give "
@@ -101,7 +101,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
         hints = [found] if found is not None else hints
     if [h.kind for h in hints] == ["unexplained"] and ctx.role == "input_grad":
         # Costs a twin build and a backward per candidate, so only when nothing else fit.
-        layers = getattr(report, "layers", None) or []
+        layers = report.layers or []
         if entry.layer < len(layers):
             found = detect_weight_form(layers[entry.layer], a, ctx.layer_input, ctx.grad_out,
                                        entry.name, entry.diff.rtol, entry.diff.atol)
@@ -111,7 +111,7 @@ def diagnose_entry(report, entry, *, time_axis: int | None = None) -> list[Hint]
 
 def _recurrent_hint(report, entry, ctx) -> list[Hint]:
     """A BPTT bug confirmed by re-running it (see :mod:`compare.diagnose.recurrent`)."""
-    layers = getattr(report, "layers", None) or []
+    layers = report.layers or []
     if entry.kind not in (PARAM_GRAD, INPUT_GRAD) or entry.is_loss \
             or entry.layer >= len(layers):
         return []
@@ -161,7 +161,7 @@ def _poison_hint(report, entry) -> list[Hint]:
 
 
 def _probe_layer(report, entry) -> list[Hint]:
-    layers = getattr(report, "layers", None)
+    layers = report.layers
     x = layer_input(report, entry)
     if not layers or entry.layer >= len(layers) or x is None:
         return []
@@ -181,7 +181,7 @@ def _accumulation_hint(report, entry) -> list[Hint]:
     the first of two identical backward calls (keyed by parameter name, and
     ``"<input i>"`` for layer i's dL/dinput), when the check ran backward twice.
     """
-    first_all = getattr(report, "first_backward", None)
+    first_all = report.first_backward
     key = entry.param if entry.kind == PARAM_GRAD else f"<input {entry.layer}>"
     if not first_all or entry.kind not in (PARAM_GRAD, INPUT_GRAD) or key not in first_all:
         return []

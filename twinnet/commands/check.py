@@ -13,6 +13,8 @@ import json
 import sys
 import time
 
+from compare.table import format_table
+
 DTYPE_CHOICES = ("float32", "float64", "both")
 SHOWN_FAILURES = 5
 
@@ -179,9 +181,7 @@ def summary_rows(summaries) -> list[tuple]:
 
 def print_rows(rows) -> None:
     """Print ``rows`` (tuples of str) as left-aligned columns."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print(format_table(rows))
 
 
 def _worst(w) -> str:

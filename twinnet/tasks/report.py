@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compare.table import table_lines
+
 from .runs import TaskRun
 
 HEADER = ("task", "steps", "lockstep", "final loss s / t", "train acc s / t", "test acc s / t",
@@ -30,10 +32,7 @@ def table_row(run: TaskRun) -> tuple[str, ...]:
 def format_runs(runs: Sequence[TaskRun]) -> str:
     """The table, then per task: the split, the settings, lockstep's message, and how many
     test predictions the two sides disagree on."""
-    rows = [HEADER, *(table_row(r) for r in runs)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = table_lines([HEADER, *(table_row(r) for r in runs)])
     for run in runs:
         spec, split = run.spec, run.split
         batch = "full batch" if spec.batch_size is None else f"batches of {spec.batch_size}"
