@@ -10,22 +10,7 @@ import pytest
 
 import scratch
 from compare import check_model
-
-
-class SquaringTanh(scratch.Tanh):
-    """Squares its cached output in place during backward (the result is still right once)."""
-
-    def _backward(self, grad_out):
-        self._out *= self._out
-        return grad_out * (1.0 - self._out)
-
-
-class GradWritingTanh(scratch.Tanh):
-    """Scales the incoming dL/doutput in place and returns it."""
-
-    def _backward(self, grad_out):
-        grad_out *= 1.0 - self._out ** 2
-        return grad_out
+from twinnet.mutants.judgement_bugs import TanhBackwardSquaresCache, TanhBackwardWritesGradOut
 
 
 class Cs231nRelu(scratch.ReLU):
@@ -52,8 +37,8 @@ def _model(middle, rng):
 
 
 @pytest.mark.parametrize("middle, what", [
-    (SquaringTanh(), "its cached forward output"),
-    (GradWritingTanh(), "the dL/doutput it was handed"),
+    (TanhBackwardSquaresCache(), "its cached forward output"),
+    (TanhBackwardWritesGradOut(), "the dL/doutput it was handed"),
     (Cs231nRelu(), "the dL/doutput it was handed"),
 ])
 @pytest.mark.parametrize("twice", [False, True])

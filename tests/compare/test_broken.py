@@ -5,20 +5,18 @@ import pytest
 
 import scratch
 from compare import check_model
-
-from .broken import (
-    CrossEntropyNoOneHot,
-    LinearAccumulatingGrad,
+from twinnet.mutants.layer_bugs import (
     LinearBiasGradMean,
-    LinearSigmoidNoTranspose,
-    LinearTransposedWeightGrad,
-    MSENotDividedByBatch,
-    ReLUWrongSideOfZero,
-    SigmoidCorruptsCache,
-    SigmoidMissingDerivative,
-    TanhFlippedSign,
-    TanhWrongForward,
+    LinearSigmoidInputGradNoTranspose,
+    LinearWeightGradAccumulates,
+    LinearWeightGradTransposed,
+    ReLUGradAtZero,
+    SigmoidBackwardScalesCache,
+    SigmoidNoDerivative,
+    TanhForwardHalvesInput,
+    TanhWrongSign,
 )
+from twinnet.mutants.loss_bugs import CrossEntropyMissingOneHot, MSENotDividedByN
 
 
 def data(rng, batch=5, n_in=3):
@@ -31,14 +29,14 @@ def failing_names(report):
 
 def test_missing_sigmoid_derivative_blames_that_sigmoid():
     rng = np.random.default_rng(0)
-    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), SigmoidMissingDerivative(),
+    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), SigmoidNoDerivative(),
                                scratch.Linear(4, 1, rng=rng), scratch.Sigmoid())
     y = (rng.random((5, 1)) > 0.5).astype(float)
     report = check_model(model, data(rng), y, "bce")
     div = report.first_divergence
     assert not report.ok and div.phase == "backward" and div.layer == 1
     assert div.entry.label == "dL/dinput"
-    assert "backward diverges at layer 1 (SigmoidMissingDerivative())" in div.message
+    assert "backward diverges at layer 1 (SigmoidNoDerivative())" in div.message
     assert "dL/dinput wrong while its dL/doutput matched" in div.message
     # Everything above the bug matched; the layer below inherits wrong gradients.
     above = [e for e in report.entries if e.layer >= 2 or e.kind in ("forward", "loss")]
@@ -48,7 +46,7 @@ def test_missing_sigmoid_derivative_blames_that_sigmoid():
 def test_transposed_weight_gradient_names_the_parameter():
     rng = np.random.default_rng(1)
     model = scratch.Sequential(scratch.Linear(3, 3, rng=rng), scratch.Tanh(),
-                               LinearTransposedWeightGrad(3, 3, rng=rng))
+                               LinearWeightGradTransposed(3, 3, rng=rng))
     report = check_model(model, data(rng), rng.normal(size=(5, 3)), "mse")
     div = report.first_divergence
     assert div.phase == "backward" and div.layer == 2
@@ -82,7 +80,7 @@ def test_transposed_weight_gradient_of_non_square_layer_is_a_shape_mismatch():
 
 def test_flipped_sign_in_tanh():
     rng = np.random.default_rng(3)
-    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), TanhFlippedSign(),
+    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), TanhWrongSign(),
                                scratch.Linear(4, 2, rng=rng))
     report = check_model(model, data(rng), np.array([0, 1, 1, 0, 1]), "cross_entropy")
     div = report.first_divergence
@@ -94,10 +92,10 @@ def test_flipped_sign_in_tanh():
 def test_mse_gradient_not_divided_by_batch_blames_the_loss():
     rng = np.random.default_rng(4)
     model = scratch.Sequential(scratch.Linear(3, 2, rng=rng))
-    report = check_model(model, data(rng), rng.normal(size=(5, 2)), MSENotDividedByBatch())
+    report = check_model(model, data(rng), rng.normal(size=(5, 2)), MSENotDividedByN())
     div = report.first_divergence
     assert div.phase == "backward" and div.entry.is_loss and div.entry.label == "dL/dpred"
-    assert "backward diverges at the loss (MSENotDividedByBatch" in div.message
+    assert "backward diverges at the loss (MSENotDividedByN" in div.message
     assert report.entry("loss", "loss").ok  # the value is right; only its gradient is not
     # mean over 5 x 2 = 10 elements forgotten: scratch is exactly 10x torch.
     np.testing.assert_allclose(div.entry.actual, 10 * div.entry.expected, rtol=1e-12)
@@ -108,7 +106,7 @@ def test_relu_derivative_on_the_wrong_side_of_zero_is_caught_at_an_exact_kink():
     linear = scratch.Linear(3, 4, rng=rng)
     linear.params["W"][:, 2] = 0  # unit 2's pre-activation is exactly 0.0 on both sides
     linear.params["b"][2] = 0
-    model = scratch.Sequential(linear, ReLUWrongSideOfZero(), scratch.Linear(4, 1, rng=rng))
+    model = scratch.Sequential(linear, ReLUGradAtZero(), scratch.Linear(4, 1, rng=rng))
     report = check_model(model, data(rng), rng.normal(size=(5, 1)), "mse")
     div = report.first_divergence
     assert (div.phase, div.layer, div.entry.label) == ("backward", 1, "dL/dinput")
@@ -127,7 +125,7 @@ def test_correct_relu_passes_at_the_same_exact_kink():
 
 def test_accumulating_gradient_is_caught_and_explained():
     rng = np.random.default_rng(6)
-    model = scratch.Sequential(LinearAccumulatingGrad(3, 2, rng=rng), scratch.Sigmoid())
+    model = scratch.Sequential(LinearWeightGradAccumulates(3, 2, rng=rng), scratch.Sigmoid())
     report = check_model(model, data(rng), rng.normal(size=(5, 2)), "mse")
     div = report.first_divergence
     assert div.layer == 0 and [e.param for e in div.entries] == ["0.W"]
@@ -138,7 +136,7 @@ def test_accumulating_gradient_is_caught_and_explained():
 def test_accumulating_gradient_is_caught_with_backward_twice_too():
     # NaN stays NaN through the second run: still caught, still at 0.W.
     rng = np.random.default_rng(6)
-    model = scratch.Sequential(LinearAccumulatingGrad(3, 2, rng=rng), scratch.Sigmoid())
+    model = scratch.Sequential(LinearWeightGradAccumulates(3, 2, rng=rng), scratch.Sigmoid())
     report = check_model(model, data(rng), rng.normal(size=(5, 2)), "mse", backward_twice=True)
     assert [e.param for e in report.first_divergence.entries] == ["0.W"]
 
@@ -154,7 +152,7 @@ def test_bias_gradient_averaged_instead_of_summed():
 
 def test_cache_corrupted_in_place_is_caught_by_the_second_backward():
     rng = np.random.default_rng(8)
-    model = scratch.Sequential(scratch.Linear(3, 2, rng=rng), SigmoidCorruptsCache())
+    model = scratch.Sequential(scratch.Linear(3, 2, rng=rng), SigmoidBackwardScalesCache())
     x, y = data(rng), rng.normal(size=(5, 2))
     # One run's numbers are right, but the write into the cache is seen (issue 13)...
     single = check_model(model, x, y, "mse", backward_twice=False)
@@ -168,12 +166,12 @@ def test_cache_corrupted_in_place_is_caught_by_the_second_backward():
 
 def test_wrong_forward_is_a_forward_divergence_at_that_layer():
     rng = np.random.default_rng(9)
-    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), TanhWrongForward(),
+    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), TanhForwardHalvesInput(),
                                scratch.Linear(4, 1, rng=rng))
     report = check_model(model, data(rng), rng.normal(size=(5, 1)), "mse")
     div = report.first_divergence
     assert (div.phase, div.layer) == ("forward", 1)
-    assert div.message == ("forward diverges at layer 1 (TanhWrongForward()): its output "
+    assert div.message == ("forward diverges at layer 1 (TanhForwardHalvesInput()): its output "
                            "differs while its input matched")
     assert report.entry("layer 0 (Linear(3, 4)) output").ok
 
@@ -181,7 +179,7 @@ def test_wrong_forward_is_a_forward_divergence_at_that_layer():
 def test_cross_entropy_without_one_hot_blames_the_loss():
     rng = np.random.default_rng(10)
     model = scratch.Sequential(scratch.Linear(3, 3, rng=rng))
-    report = check_model(model, data(rng), np.array([0, 2, 1, 1, 0]), CrossEntropyNoOneHot())
+    report = check_model(model, data(rng), np.array([0, 2, 1, 1, 0]), CrossEntropyMissingOneHot())
     assert report.first_divergence.entry.is_loss
     assert report.first_divergence.entry.label == "dL/dpred"
 
@@ -189,7 +187,7 @@ def test_cross_entropy_without_one_hot_blames_the_loss():
 def test_lecture_layer_missing_transpose_inside_net():
     rng = np.random.default_rng(11)
     net = scratch.Net(3, 3, rng=rng)
-    net.l1 = LinearSigmoidNoTranspose(3, 3, rng=rng)
+    net.l1 = LinearSigmoidInputGradNoTranspose(3, 3, rng=rng)
     report = check_model(net, data(rng), np.array([1, 0, 1, 1, 0]))
     div = report.first_divergence
     assert (div.phase, div.layer, div.entry.label) == ("backward", 0, "dL/dinput")
@@ -201,7 +199,7 @@ def test_lecture_layer_missing_transpose_inside_net():
 def test_bugs_are_caught_in_both_dtypes(dtype):
     rng = np.random.default_rng(12)
     model = scratch.Sequential(scratch.Linear(3, 4, rng=rng, dtype=dtype),
-                               SigmoidMissingDerivative(),
+                               SigmoidNoDerivative(),
                                scratch.Linear(4, 1, rng=rng, dtype=dtype))
     report = check_model(model, data(rng).astype(dtype),
                          rng.normal(size=(5, 1)).astype(dtype), "mse")

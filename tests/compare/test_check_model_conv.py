@@ -7,13 +7,13 @@ import pytest
 import compare
 import scratch
 import torch_ref
-from tests.scratch.broken_conv_layers import (
-    ConvChannelsReshapedNotTransposed,
-    ConvKernelNotFlipped,
-    ConvWeightGradTransposed,
-    PoolGradToWindowCorner,
-    PoolTiesToLastMaximum,
-    RNNOneStepShort,
+from twinnet.mutants.deep_bugs import (
+    Conv2dInputGradChannelsReshaped,
+    Conv2dInputGradFlippedKernel,
+    Conv2dWeightGradReshapedNotTransposed,
+    MaxPoolGradToWindowCorner,
+    MaxPoolTiesToLastMax,
+    RNNBackpropOneStepShort,
 )
 
 
@@ -51,12 +51,12 @@ def test_real_layers_pass(dtype):
 
 
 @pytest.mark.parametrize("kwargs, layer, wrong", [
-    ({"conv1": ConvKernelNotFlipped}, 0, ["dL/dinput"]),
-    ({"conv2": ConvKernelNotFlipped}, 3, ["dL/dinput"]),
-    ({"conv2": ConvChannelsReshapedNotTransposed}, 3, ["dL/dinput"]),
-    ({"conv1": ConvWeightGradTransposed}, 0, ["dL/dW"]),
-    ({"conv2": ConvWeightGradTransposed}, 3, ["dL/dW"]),
-    ({"pool": PoolGradToWindowCorner}, 2, ["dL/dinput"]),
+    ({"conv1": Conv2dInputGradFlippedKernel}, 0, ["dL/dinput"]),
+    ({"conv2": Conv2dInputGradFlippedKernel}, 3, ["dL/dinput"]),
+    ({"conv2": Conv2dInputGradChannelsReshaped}, 3, ["dL/dinput"]),
+    ({"conv1": Conv2dWeightGradReshapedNotTransposed}, 0, ["dL/dW"]),
+    ({"conv2": Conv2dWeightGradReshapedNotTransposed}, 3, ["dL/dW"]),
+    ({"pool": MaxPoolGradToWindowCorner}, 2, ["dL/dinput"]),
 ])
 def test_check_model_pins_conv_and_pool_bugs(kwargs, layer, wrong):
     rng = np.random.default_rng(1)
@@ -71,7 +71,7 @@ def test_check_model_pins_the_tie_rule_where_ties_are_exact():
     # A zero filter makes one channel exact zeros after ReLU: every pooling window
     # of it is a tie, which torch breaks at the first element and the bug at the last.
     rng = np.random.default_rng(2)
-    model = cnn(rng, pool=PoolTiesToLastMaximum)
+    model = cnn(rng, pool=MaxPoolTiesToLastMax)
     model[0].params["W"][1] = 0
     model[0].params["b"][1] = 0
     report = run(model, rng.normal(size=(4, 2, 7, 6)), rng)
@@ -83,7 +83,8 @@ def test_check_model_pins_the_tie_rule_where_ties_are_exact():
 @pytest.mark.parametrize("position", [0, 1])
 def test_check_model_pins_bptt_one_step_short(position):
     rng = np.random.default_rng(3)
-    kwargs = {"rnn1": RNNOneStepShort} if position == 0 else {"rnn2": RNNOneStepShort}
+    broken = RNNBackpropOneStepShort
+    kwargs = {"rnn1": broken} if position == 0 else {"rnn2": broken}
     report = run(rnn_net(rng, **kwargs), rng.normal(size=(3, 5, 3)), rng)
     div = report.first_divergence
     assert div is not None and div.layer == position, str(report)
@@ -95,8 +96,8 @@ def test_check_model_pins_bptt_one_step_short(position):
 @pytest.mark.parametrize("make, shape, broken_cls", [
     (lambda rng, cls=scratch.Conv2d: scratch.Sequential(
         cls(2, 3, 3, stride=2, padding=1, rng=rng), scratch.Tanh(), scratch.MaxPool2d(2, 1),
-        scratch.Flatten()), (2, 2, 7, 7), ConvKernelNotFlipped),
-    (lambda rng, cls=scratch.RNN: cls(3, 4, rng=rng), (2, 4, 3), RNNOneStepShort),
+        scratch.Flatten()), (2, 2, 7, 7), Conv2dInputGradFlippedKernel),
+    (lambda rng, cls=scratch.RNN: cls(3, 4, rng=rng), (2, 4, 3), RNNBackpropOneStepShort),
 ])
 def test_gradcheck_takes_image_and_sequence_inputs_and_flags_the_bug(make, shape, broken_cls):
     x = np.random.default_rng(4).normal(size=shape)

@@ -5,8 +5,9 @@ import pytest
 
 import scratch
 from compare import gradcheck
+from twinnet.mutants.layer_bugs import LinearBiasGradMean, TanhWrongSign
+from twinnet.mutants.loss_bugs import MSENotDividedByN
 
-from .broken import LinearBiasGradMean, MSENotDividedByBatch, TanhFlippedSign
 from .test_check_layer import LectureLayerGradMissingGradOut, LinearSigmoidLayer, lecture_layer
 
 
@@ -51,7 +52,7 @@ def test_user_layers():
 def test_planted_bugs_are_caught_at_the_right_place():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(4, 3))
-    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), TanhFlippedSign(),
+    model = scratch.Sequential(scratch.Linear(3, 4, rng=rng), TanhWrongSign(),
                                scratch.Linear(4, 1, rng=rng))
     report = gradcheck(model, x, rng.normal(size=(4, 1)), "mse")
     # Layer 2's W only sees the forward pass; everything below the flipped tanh is wrong.
@@ -63,7 +64,7 @@ def test_planted_bugs_are_caught_at_the_right_place():
     assert [e.param for e in gradcheck(bias, x, rng.normal(size=(4, 2)), "mse").failures] \
         == ["0.b"]
     loss_bug = gradcheck(scratch.Linear(3, 2, rng=rng), x, rng.normal(size=(4, 2)),
-                         MSENotDividedByBatch())
+                         MSENotDividedByN())
     assert not loss_bug.ok
 
 

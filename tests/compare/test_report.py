@@ -8,8 +8,7 @@ import scratch
 from compare import Report, check_model
 from compare.diff import compare_arrays
 from compare.report import Entry, find_divergence
-
-from .broken import SigmoidMissingDerivative, TanhWrongForward
+from twinnet.mutants.layer_bugs import SigmoidNoDerivative, TanhForwardHalvesInput
 
 
 def entry(kind, layer, ok=True, label="x", is_loss=False):
@@ -49,7 +48,7 @@ def test_loss_value_divergence_and_empty_report():
 
 def failing_report():
     rng = np.random.default_rng(0)
-    model = scratch.Sequential(scratch.Linear(2, 3, rng=rng), SigmoidMissingDerivative(),
+    model = scratch.Sequential(scratch.Linear(2, 3, rng=rng), SigmoidNoDerivative(),
                                scratch.Linear(3, 1, rng=rng), scratch.Sigmoid())
     return check_model(model, rng.normal(size=(4, 2)), rng.random((4, 1)), "bce", seed=42,
                        replay="replay_me()")
@@ -58,12 +57,12 @@ def failing_report():
 def test_text_names_the_layer_the_worst_element_and_the_tolerances():
     text = str(failing_report())
     lines = text.splitlines()
-    assert lines[0].startswith("check_model: Sequential(Linear(2, 3), SigmoidMissingDerivative()")
+    assert lines[0].startswith("check_model: Sequential(Linear(2, 3), SigmoidNoDerivative()")
     assert "[scratch vs torch, float64, seed 42]" in lines[0]
-    assert lines[1] == ("FAIL: backward diverges at layer 1 (SigmoidMissingDerivative()): "
+    assert lines[1] == ("FAIL: backward diverges at layer 1 (SigmoidNoDerivative()): "
                         "dL/dinput wrong while its dL/doutput matched")
     assert "MISMATCH <--" in text and "Mismatches (worst element of each):" in text
-    assert "layer 1 (SigmoidMissingDerivative()) dL/dinput: out of tolerance: 12 of 12" in text
+    assert "layer 1 (SigmoidNoDerivative()) dL/dinput: out of tolerance: 12 of 12" in text
     assert ("Tolerances (|diff| <= atol + rtol*|torch|): forward rtol=1e-09, atol per array = "
             "max(1e-09 x its max|ref|, 16 x its rounding envelope") in text
     assert "Replay: replay_me()" in text
@@ -89,7 +88,7 @@ def test_to_dict_round_trips_through_json():
 
 def test_forward_bug_message_in_text():
     rng = np.random.default_rng(2)
-    model = scratch.Sequential(scratch.Linear(2, 3, rng=rng), TanhWrongForward(),
+    model = scratch.Sequential(scratch.Linear(2, 3, rng=rng), TanhForwardHalvesInput(),
                                scratch.Linear(3, 1, rng=rng))
     report = check_model(model, rng.normal(size=(4, 2)), rng.normal(size=(4, 1)), "mse")
-    assert "FAIL: forward diverges at layer 1 (TanhWrongForward())" in str(report)
+    assert "FAIL: forward diverges at layer 1 (TanhForwardHalvesInput())" in str(report)

@@ -12,6 +12,11 @@ from compare import check_model
 from compare.cases_hard import FAMILIES, hard_case
 from compare.envelope import array_envelopes
 from compare.tolerances import POLICY, ScaledTolerance, Tolerance, policy_for
+from twinnet.mutants.judgement_bugs import (
+    DeepLinearDwSignFlip,
+    DeepLinearDxTransposed,
+    LinearDwFloat32,
+)
 
 OLD64 = {"rtol": 1e-7, "atol": 1e-7, "grad_rtol": 1e-7, "grad_atol": 1e-7}
 OLD32 = {"rtol": 1.3e-6, "atol": 1e-5, "grad_rtol": 4e-6, "grad_atol": 4e-5}
@@ -50,16 +55,9 @@ def _deep_sigmoid(rng, first):
     return scratch.Sequential(*layers, scratch.Sigmoid(), scratch.Linear(6, 1, rng=rng))
 
 
-class SignFlippedLinear(scratch.Linear):
-    def _backward(self, grad_out):
-        dx = super()._backward(grad_out)
-        self.grads["W"] *= -1
-        return dx
-
-
 def test_sign_flip_of_a_tiny_gradient_deep_in_a_net_fails_at_its_own_scale():
     rng = np.random.default_rng(3)
-    model = _deep_sigmoid(rng, SignFlippedLinear(6, 6, rng=rng))
+    model = _deep_sigmoid(rng, DeepLinearDwSignFlip(6, 6, rng=rng))
     x, y = rng.normal(size=(4, 6)), rng.normal(size=(4, 1))
     report = check_model(model, x, y, "mse")
     dw0 = report.entry("layer 0 (Linear(6, 6)) dL/dW")
@@ -68,20 +66,10 @@ def test_sign_flip_of_a_tiny_gradient_deep_in_a_net_fails_at_its_own_scale():
     assert check_model(model, x, y, "mse", **OLD64).ok  # the fixed pair missed it
 
 
-class Float32dWLinear(scratch.Linear):
-    """A float64 layer whose dW is computed in float32 (a cast left in by mistake)."""
-
-    def _backward(self, grad_out):
-        dx = super()._backward(grad_out)
-        dw = self._x.astype(np.float32).T @ grad_out.astype(np.float32)
-        self.grads["W"][...] = dw
-        return dx
-
-
 @pytest.mark.parametrize("batch", [1, 8, 64])
 def test_float32_arithmetic_inside_a_float64_layer_fails(batch):
     rng = np.random.default_rng(batch)
-    model = scratch.Sequential(Float32dWLinear(5, 4, rng=rng), scratch.Tanh(),
+    model = scratch.Sequential(LinearDwFloat32(5, 4, rng=rng), scratch.Tanh(),
                                scratch.Linear(4, 2, rng=rng))
     x, y = rng.normal(size=(batch, 5)), rng.normal(size=(batch, 2))
     report = check_model(model, x, y, "mse")
@@ -89,18 +77,11 @@ def test_float32_arithmetic_inside_a_float64_layer_fails(batch):
     assert check_model(model, x, y, "mse", **OLD64).ok  # the fixed pair missed it
 
 
-class TransposedDxLinear(scratch.Linear):
-    """Returns dx transposed (it fits: batch == in_features == 6 below)."""
-
-    def _backward(self, grad_out):
-        return super()._backward(grad_out).T.copy()
-
-
 def test_transposed_dx_deep_in_a_net_fails_where_it_happens():
     rng = np.random.default_rng(5)
     layers = [scratch.Linear(6, 6, rng=rng)]
     for k in range(8):
-        layers += [scratch.Sigmoid(), (TransposedDxLinear if k == 1 else scratch.Linear)(
+        layers += [scratch.Sigmoid(), (DeepLinearDxTransposed if k == 1 else scratch.Linear)(
             6, 6, rng=rng)]
     model = scratch.Sequential(*layers, scratch.Sigmoid(), scratch.Linear(6, 1, rng=rng))
     x, y = rng.normal(size=(6, 6)), rng.normal(size=(6, 1))

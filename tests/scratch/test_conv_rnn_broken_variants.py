@@ -1,6 +1,6 @@
 """Plausible backprop bugs, planted as small subclasses, and the checks that catch them.
 
-Each broken layer (tests/scratch/broken_conv_layers.py) differs from the real
+Each broken layer (from the mutant catalogue, twinnet/mutants/deep_bugs.py) differs from the real
 one in one place. The same finite-difference check that the real layer passes
 (rel_error <= 1e-7) must flag the broken gradient -- and only that one -- by a
 wide margin.
@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 
 import scratch
-from tests.scratch.broken_conv_layers import (
-    ConvChannelsReshapedNotTransposed,
-    ConvKernelNotFlipped,
-    ConvWeightGradTransposed,
-    PoolGradToWindowCorner,
-    PoolTiesToLastMaximum,
-    RNNOneStepShort,
+from tests.scratch.layer_gradcheck import distinct_values, gradient_errors
+from twinnet.mutants.deep_bugs import (
+    Conv2dInputGradChannelsReshaped,
+    Conv2dInputGradFlippedKernel,
+    Conv2dWeightGradReshapedNotTransposed,
+    MaxPoolGradToWindowCorner,
+    MaxPoolTiesToLastMax,
+    RNNBackpropOneStepShort,
     TransposedConvInputGrad,
 )
-from tests.scratch.layer_gradcheck import distinct_values, gradient_errors
 
 TOL = 1e-7
 CAUGHT = 1e-2  # a real bug is off by O(1), not by rounding
@@ -37,9 +37,9 @@ def test_transposed_convolution_form_is_right_when_the_kernel_is():
 
 
 @pytest.mark.parametrize("broken, wrong", [
-    (ConvKernelNotFlipped, "x"),
-    (ConvChannelsReshapedNotTransposed, "x"),
-    (ConvWeightGradTransposed, "param W"),
+    (Conv2dInputGradFlippedKernel, "x"),
+    (Conv2dInputGradChannelsReshaped, "x"),
+    (Conv2dWeightGradReshapedNotTransposed, "param W"),
 ])
 def test_finite_differences_catch_conv_bugs(broken, wrong):
     errors = conv_errors(broken, np.random.default_rng(0))
@@ -56,7 +56,7 @@ def test_finite_differences_catch_pool_gradient_sent_to_wrong_element(kernel, st
         x = distinct_values(rng, (2, 2, 7, 6))
         return gradient_errors(layer, x, rng.normal(size=layer.forward(x).shape))
 
-    assert errors(PoolGradToWindowCorner)["x"] > CAUGHT
+    assert errors(MaxPoolGradToWindowCorner)["x"] > CAUGHT
     assert errors(scratch.MaxPool2d)["x"] <= TOL
 
 
@@ -65,11 +65,11 @@ def test_tie_rule_bug_is_invisible_to_finite_differences_but_not_to_the_tie_test
     rng = np.random.default_rng(4)
     x = distinct_values(rng, (1, 2, 4, 4))
     upstream = rng.normal(size=(1, 2, 2, 2))
-    assert gradient_errors(PoolTiesToLastMaximum(2), x, upstream)["x"] <= TOL
+    assert gradient_errors(MaxPoolTiesToLastMax(2), x, upstream)["x"] <= TOL
     # ... at a tie the gradient is not defined, so only the convention test can tell:
     # torch (and scratch) send it to the first maximum, here the top-left 1.
     ties = np.ones((1, 1, 2, 2))
-    for cls, expected_corner in ((scratch.MaxPool2d, (0, 0)), (PoolTiesToLastMaximum, (1, 1))):
+    for cls, expected_corner in ((scratch.MaxPool2d, (0, 0)), (MaxPoolTiesToLastMax, (1, 1))):
         pool = cls(2)
         pool.forward(ties)
         grad = pool.backward(np.ones((1, 1, 1, 1)))[0, 0]
@@ -86,7 +86,7 @@ def test_finite_differences_catch_bptt_one_step_short(steps):
         return gradient_errors(layer, x, rng.normal(size=(2, steps, 4)),
                                {"h0": (h0, lambda: layer.grad_h0)})
 
-    broken = errors(RNNOneStepShort)
+    broken = errors(RNNBackpropOneStepShort)
     # the first step's gradient is lost: dL/dx_0 and dL/dh0 are wrong, and every
     # parameter gradient misses that step's term
     for name in ("x", "h0", "param W_ih", "param W_hh", "param b_ih", "param b_hh"):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import scratch
+from twinnet.mutants.layer_bugs import ReLUGradAtZero
 
 SETTINGS = settings(max_examples=40, derandomize=True, deadline=None, database=None)
 # For the tests that plant a bug: stop at the first failure, no shrinking (only speed).
@@ -137,17 +138,6 @@ class NaiveSigmoid(scratch.Sigmoid):
 
     def _forward(self, x):
         return np.exp(x) / (1 + np.exp(x))
-
-
-class ReLUGradAtZero(scratch.ReLU):
-    """Planted bug: passes the gradient at x == 0 (torch passes 0 there)."""
-
-    def _forward(self, x):
-        self._x = x
-        return np.maximum(x, 0)
-
-    def _backward(self, grad_out):
-        return np.where(self._x >= 0, grad_out, 0)
 
 
 @pytest.mark.parametrize("make, torch_fn, exact, exc", [

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import scratch
-from tests.scratch.broken_conv_layers import PoolTiesToLastMaximum
+from twinnet.mutants.deep_bugs import MaxPoolTiesToLastMax
 
 
 def torch_pool_grad(x, kernel, stride, upstream):
@@ -38,6 +38,6 @@ def test_ties_match_torch_exactly(kernel, stride):
 
 @pytest.mark.parametrize("kernel, stride", [c for c in CASES if c[0] != 1])
 def test_comparison_catches_last_maximum_tie_rule(kernel, stride):
-    (out, dx), (t_out, t_dx) = pool_grads(PoolTiesToLastMaximum, kernel, stride, seed=0)
+    (out, dx), (t_out, t_dx) = pool_grads(MaxPoolTiesToLastMax, kernel, stride, seed=0)
     np.testing.assert_array_equal(out, t_out)  # the forward pass cannot tell
     assert not np.array_equal(dx, t_dx)

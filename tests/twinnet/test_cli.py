@@ -6,8 +6,8 @@ import numpy as np
 
 import compare.cases
 import scratch
-from tests.compare.broken import SigmoidMissingDerivative
 from twinnet.cli import COMMAND_MODULES, main
+from twinnet.mutants.layer_bugs import SigmoidNoDerivative
 
 
 def test_check_is_registered_and_the_default():
@@ -51,7 +51,7 @@ def test_a_mismatch_exits_one_and_prints_the_report(capsys, monkeypatch):
         rng = np.random.default_rng(seed)
         dt = case.dtype
         case.model = scratch.Sequential(scratch.Linear(2, 3, rng=rng, dtype=dt),
-                                        SigmoidMissingDerivative(),
+                                        SigmoidNoDerivative(),
                                         scratch.Linear(3, 1, rng=rng, dtype=dt))
         case.x = rng.normal(size=(4, 2)).astype(dt)
         case.y = rng.normal(size=(4, 1)).astype(dt)
@@ -62,5 +62,5 @@ def test_a_mismatch_exits_one_and_prints_the_report(capsys, monkeypatch):
     assert main(["-n", "2", "--dtype", "float64"]) == 1
     out = capsys.readouterr().out
     assert "=== FAILED case 0" in out
-    assert "backward diverges at layer 1 (SigmoidMissingDerivative())" in out
+    assert "backward diverges at layer 1 (SigmoidNoDerivative())" in out
     assert "Replay: compare.random_case(0, dtype='float64').check()" in out

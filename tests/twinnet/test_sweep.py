@@ -15,9 +15,9 @@ import compare.cases
 import scratch
 from benchmarks.suite import thread_limit
 from compare.diagnose.jsonable import jsonable
-from tests.compare.broken import SigmoidMissingDerivative
 from twinnet import sweep
 from twinnet.cli import main
+from twinnet.mutants.layer_bugs import SigmoidNoDerivative
 from twinnet.sweep import (
     DtypeSummary,
     Shard,
@@ -155,7 +155,7 @@ def test_merge_refuses_overlapping_or_mixed_shards(capsys, tmp_path):
 
 def _broken_case(seed, dtype=None):
     rng = np.random.default_rng(seed)
-    model = scratch.Sequential(scratch.Linear(2, 3, rng=rng), SigmoidMissingDerivative(),
+    model = scratch.Sequential(scratch.Linear(2, 3, rng=rng), SigmoidNoDerivative(),
                                scratch.Linear(3, 1, rng=rng))
     return compare.cases.Case(seed, np.dtype("float64"), model, rng.normal(size=(4, 2)),
                               rng.normal(size=(4, 1)), scratch.MSELoss())
@@ -165,7 +165,7 @@ def test_a_failure_in_a_worker_reaches_the_table_and_the_exit_status(capsys, mon
     monkeypatch.setattr(compare.cases, "random_case", _broken_case)  # workers fork after this
     assert main(["check", "-n", "3", "--dtype", "float64", "-j", "2"]) == 1
     out = capsys.readouterr().out
-    assert "=== FAILED case 0" in out and "SigmoidMissingDerivative" in out
+    assert "=== FAILED case 0" in out and "SigmoidNoDerivative" in out
     assert [line.split()[:4] for line in out.splitlines() if line.startswith("float64")] == [
         ["float64", "3", "0", "3"]]
     assert "2 jobs:" in out

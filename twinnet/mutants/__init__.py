@@ -5,6 +5,11 @@ each mutant; ``layer_bugs``, ``loss_bugs``, ``deep_bugs`` (RNN, Conv2d,
 MaxPool2d, Softmax) and ``optim_bugs`` (momentum SGD) hold the broken classes;
 ``runner`` runs every mutant through compare's checks and tallies the kill
 and localization rates (``twinnet mutants`` prints them).
+
+This is the one bug catalogue: the tests' broken layers, the diagnosis tests'
+planted bugs and ``scripts/diagnosis_score.py`` all use these classes. Only
+``scripts/frozen_bugs.py`` stays apart on purpose (bugs written after the
+diagnosis detectors were frozen, for an honest score).
 """
 
 from . import deep_bugs as _deep_bugs  # noqa: F401  (registers RNN/Conv/pool/softmax mutants)

@@ -174,17 +174,21 @@ def _normal(rng, shape, dt):
     return rng.normal(size=shape).astype(dt)
 
 
-def _linear_unit(square):
+def _linear_sizes(square, out_is_batch=False):
+    return (4, BATCH) if out_is_batch else (4, 4) if square else (4, 3)
+
+
+def _linear_unit(square, out_is_batch=False):
     def unit(cls, rng, dt):
-        n, m = (4, 4) if square else (4, 3)
+        n, m = _linear_sizes(square, out_is_batch)
         return UnitCase(cls(n, m, rng=rng, dtype=dt), _normal(rng, (BATCH, n), dt),
                         lambda x, W, b: x @ W + b)
     return unit
 
 
-def _linear_model(square):
+def _linear_model(square, out_is_batch=False):
     def model(cls, rng, dt):
-        n, m = (4, 4) if square else (4, 3)
+        n, m = _linear_sizes(square, out_is_batch)
         net = scratch.Sequential(scratch.Linear(3, n, rng=rng, dtype=dt), scratch.Tanh(),
                                  cls(n, m, rng=rng, dtype=dt), scratch.Tanh(),
                                  scratch.Linear(m, 2, rng=rng, dtype=dt))
@@ -392,6 +396,8 @@ HOSTS: dict[str, Host] = {
     "deep-sigmoid": Host(_deep_sigmoid_model, _deep_sigmoid_unit),
     "linear": Host(_linear_model(False), _linear_unit(False)),
     "linear-square": Host(_linear_model(True), _linear_unit(True)),
+    # out == batch: a bias gradient summed over the wrong axis still has the right shape
+    "linear-out-is-batch": Host(_linear_model(False, True), _linear_unit(False, True)),
     "activation": Host(_activation_model(), _activation_unit),
     "activation-after-sigmoid": Host(_activation_model(after=scratch.Sigmoid),
                                      _activation_unit),

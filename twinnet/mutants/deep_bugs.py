@@ -161,3 +161,77 @@ class SoftmaxDiagonalJacobian(scratch.Softmax):
     def _backward(self, grad_out):
         y = self._out
         return grad_out * y * (1 - y)
+
+
+# -- added when the conv/pool tests' own broken layers joined the catalogue (issue 14) ----
+
+
+class TransposedConvInputGrad(scratch.Conv2d):
+    """A correct Conv2d whose dL/dx is written as a transposed convolution.
+
+    The stride-dilated upstream gradient, zero-padded by k - 1, is
+    cross-correlated with the kernel flipped in both spatial axes and with
+    in/out channels swapped. Not a mutant: the base of the ones below, which
+    each get that backward kernel wrong in one way. Shapes: x (N, C, H, W),
+    W (O, C, kH, kW).
+    """
+
+    def _backward_kernel(self):
+        """(C, O, kH, kW) kernel the upstream gradient is correlated with."""
+        return self.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+
+    def _input_grad(self, grad_rows):
+        n, _, h, w = self._x_shape
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+        ho, wo = self.output_size(h, w)
+        full = np.zeros((n, self.out_channels, h + 2 * ph + kh - 1, w + 2 * pw + kw - 1),
+                        grad_rows.dtype)
+        full[:, :, kh - 1:kh - 1 + sh * ho:sh, kw - 1:kw - 1 + sw * wo:sw] = (
+            grad_rows.reshape(n, self.out_channels, ho, wo))
+        grad_padded = np.einsum("nohwij,coij->nchw", windows(full, (kh, kw), (1, 1)),
+                                self._backward_kernel())
+        return grad_padded[:, :, ph:ph + h, pw:pw + w]
+
+
+@mutant("conv-dx-channels-reshaped", INPUT_GRAD, "conv",
+        origin="(O, C, kH, kW) reshaped to (C, O, kH, kW) where a transpose belongs, in a "
+               "transposed-convolution backward")
+class Conv2dInputGradChannelsReshaped(TransposedConvInputGrad):
+    """dL/dx's kernel swaps in/out channels with reshape instead of transpose."""
+
+    def _backward_kernel(self):
+        flipped = self.params["W"][:, :, ::-1, ::-1]
+        return flipped.reshape(self.in_channels, self.out_channels, *self.kernel_size)
+
+
+@mutant("conv-dW-reshaped-not-transposed", "W", "conv",
+        origin="dL/dW built as (C*kH*kW, O) and reshaped to (O, C, kH, kW) without a transpose")
+class Conv2dWeightGradReshapedNotTransposed(scratch.Conv2d):
+    """dL/dW built as (C*kH*kW, O) and reshaped to (O, C, kH, kW) without transposing."""
+
+    def _weight_grad(self, grad_rows):
+        per_sample = self._cols @ grad_rows.transpose(0, 2, 1)  # (N, C*kH*kW, O)
+        return per_sample.sum(axis=0).reshape(self.params["W"].shape)
+
+
+@mutant("maxpool-grad-to-window-corner", INPUT_GRAD, "pool",
+        origin="the argmax index forgotten: every window's gradient goes to its first element")
+class MaxPoolGradToWindowCorner(scratch.MaxPool2d):
+    """Routes every window's gradient to its top-left element instead of its maximum."""
+
+    def _window_argmax(self, cols, best):
+        return np.zeros(best.shape, np.intp)
+
+
+@mutant("maxpool-ties-to-last-max", INPUT_GRAD, "pool",
+        reveals="ties inside a window (exact zeros, a dead channel)",
+        origin="a loop that keeps overwriting the argmax: the last tied maximum wins, torch "
+               "takes the first")
+class MaxPoolTiesToLastMax(scratch.MaxPool2d):
+    """Picks the last maximum on ties (torch picks the first)."""
+
+    def _window_argmax(self, cols, best):
+        argmax = np.zeros(best.shape, np.intp)
+        for offset in range(cols.shape[0]):
+            argmax[cols[offset] == best] = offset
+        return argmax

@@ -96,6 +96,23 @@ class LinearWeightGradAccumulates(scratch.Linear):
         return grad_out @ self.params["W"].T
 
 
+@mutant("linear-grads-accumulate", "W", "linear",
+        reveals="a second backward, or a gradient buffer that is not zero",
+        origin="torch-style += for every parameter, in a layer whose contract is to overwrite")
+class LinearGradsAccumulate(scratch.Linear):
+    """grads["W"] += x.T @ g and grads["b"] += sum(g): both accumulate across calls.
+
+    The variant of ``linear-dW-accumulates`` that gets the bias wrong too, so a
+    report must flag both buffers.
+    """
+
+    def _backward(self, grad_out):
+        self.grads["W"] += self._x.T @ grad_out
+        if self.bias:
+            self.grads["b"] += grad_out.sum(axis=0)
+        return grad_out @ self.params["W"].T
+
+
 @mutant("linear-stale-input", "W", "linear",
         reveals="a second forward with a different input",
         origin="'if self.x is None: self.x = x', caching the input once")
@@ -282,3 +299,106 @@ class LinearSigmoidWeightGradTransposed(scratch.LinearSigmoid):
         y = self._out
         self.grads["W"][...] = (grad_out * y * (1 - y)).T @ self._x
         return grad_in
+
+
+# -- added when the test suites' own broken layers joined the catalogue (issue 14) -------
+
+
+@mutant("linear-dW-never-stored", "W", "linear",
+        reveals="a gradient buffer that is not already right (NaN-filled, or a new batch)",
+        origin="dW computed into a local variable and never written to grads['W']")
+class LinearWeightGradNeverStored(scratch.Linear):
+    """Computes dW into a local variable and never stores it; db and dL/dx are right."""
+
+    def _backward(self, grad_out):
+        d_w = self._x.T @ grad_out  # noqa: F841  (the bug: never stored)
+        if self.bias:
+            np.sum(grad_out, axis=0, out=self.grads["b"])
+        return grad_out @ self.params["W"].T
+
+
+@mutant("linear-db-wrong-axis", "b", "linear-out-is-batch",
+        reveals="batch size == output width (otherwise a shape error)",
+        origin="db = grad_out.sum(axis=1): summing over the features instead of the batch")
+class LinearBiasGradWrongAxis(scratch.Linear):
+    """db = grad_out.sum(axis=1): summed over the outputs instead of the batch."""
+
+    def _backward(self, grad_out):
+        grad_in = super()._backward(grad_out)
+        self.grads["b"][...] = grad_out.sum(axis=1)
+        return grad_in
+
+
+@mutant("sigmoid-derivative-from-rounded-output", INPUT_GRAD, "activation",
+        origin="reusing the predicted label round(y) where the probability y belongs")
+class SigmoidDerivativeFromRoundedOutput(scratch.Sigmoid):
+    """Uses round(y) in y (1 - y): the derivative is always 0."""
+
+    def _backward(self, grad_out):
+        y = np.round(self._out)
+        return grad_out * y * (1 - y)
+
+
+@mutant("sigmoid-backward-scales-cache", INPUT_GRAD, "activation",
+        reveals="a second backward (or the write into the cache, when it is watched)",
+        origin="reusing the cached output as scratch space after the gradient is computed")
+class SigmoidBackwardScalesCache(scratch.Sigmoid):
+    """Right the first time, but scales its cached output in place: a second backward is wrong."""
+
+    def _backward(self, grad_out):
+        y = self._out
+        grad_in = grad_out * y * (1 - y)
+        y *= 0.5
+        return grad_in
+
+
+@mutant("tanh-wrong-sign", INPUT_GRAD, "activation",
+        origin="a stray minus, e.g. from d/dx of exp(-x) in tanh's definition")
+class TanhWrongSign(scratch.Tanh):
+    """Returns -(1 - y**2) grad_out."""
+
+    def _backward(self, grad_out):
+        return -super()._backward(grad_out)
+
+
+@mutant("tanh-derivative-halved", INPUT_GRAD, "activation",
+        origin="tanh'(x) written as (1 - y**2) / 2, mixing in tanh(x / 2)'s chain factor")
+class TanhDerivativeHalved(scratch.Tanh):
+    """Derivative written as (1 - y**2) / 2."""
+
+    def _backward(self, grad_out):
+        return super()._backward(grad_out) / 2
+
+
+@mutant("tanh-forward-halves-input", OUTPUT, "activation",
+        origin="tanh(x / 2) from sigmoid(x) = (1 + tanh(x / 2)) / 2, half remembered")
+class TanhForwardHalvesInput(scratch.Tanh):
+    """Forward computes tanh(x / 2): the forward pass itself diverges."""
+
+    def _forward(self, x):
+        return np.tanh(x / 2)
+
+
+@mutant("tanh-last-sample-skipped", INPUT_GRAD, "activation",
+        origin="a per-sample loop over range(n - 1): the last sample gets no gradient")
+class TanhLastSampleSkipped(scratch.Tanh):
+    """Loops over the batch with range(n - 1): the last sample's dL/dx stays 0."""
+
+    def _backward(self, grad_out):
+        y = self._out
+        dx = np.zeros_like(grad_out)
+        for i in range(grad_out.shape[0] - 1):
+            dx[i] = grad_out[i] * (1 - y[i] ** 2)
+        return dx
+
+
+@mutant("linsig-dx-uses-W", INPUT_GRAD, "lecture-l1-square",
+        reveals="a square W (otherwise a shape error)",
+        origin="dL/dx = local @ W instead of local @ W.T (a forgotten transpose)")
+class LinearSigmoidInputGradNoTranspose(scratch.LinearSigmoid):
+    """Returns local @ W instead of local @ W.T for dL/dx; W_grad is right."""
+
+    def _backward(self, grad_out):
+        super()._backward(grad_out)
+        y = self._out
+        return (grad_out * y * (1 - y)) @ self.params["W"]

@@ -160,3 +160,15 @@ class CrossEntropyNoMaxShift(scratch.CrossEntropyLoss):
             per_sample = np.log(sum_exp[:, 0]) - z[rows, labels]
             self._cache = (exp / sum_exp, labels)
         return self._reduce(per_sample)
+
+
+@mutant("bce-logits-exp-overflow", LOSS_VALUE, "loss", reveals="a logit below about -709 "
+        "(float64)", origin="log(1 + exp(-z)) evaluated directly instead of a stable softplus")
+class BCEWithLogitsExpOverflow(scratch.BCEWithLogitsLoss):
+    """Computes (1 - y) z + log(1 + exp(-z)) directly: exp(-z) overflows for very negative z."""
+
+    def _forward(self, z, target):
+        self._cache = (z, target)
+        with np.errstate(over="ignore"):
+            per = (1 - target) * z + np.log(1 + np.exp(-z))
+        return self._reduce(per)

@@ -3,6 +3,11 @@
 Each ``Case`` builds a fresh broken layer, runs ``check_layer`` against the
 correct torch expression and names the hint kind the report must give.
 Shared by the tests and by ``scripts/diagnosis_score.py``.
+
+The broken scratch layers are the mutant catalogue's (twinnet/mutants); the
+classes defined here are written in other styles (plain classes with
+``forward``/``backward``, not scratch layers), or are no bug at all
+(``ReversedSumLinear``: float32 rounding).
 """
 
 from __future__ import annotations
@@ -12,88 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-import scratch
 from compare.layer_check import check_layer
-
-
-class TransposedGradLinear(scratch.Linear):
-    """dW computed as grad_out.T @ x: the (out, in) layout."""
-
-    def _backward(self, grad_out):
-        dx = super()._backward(grad_out)
-        self.grads["W"][...] = (grad_out.T @ self._x)  # square W: same shape, wrong layout
-        return dx
-
-
-class ExtraMeanLinear(scratch.Linear):
-    """Divides the weight gradient by the batch size (an extra mean)."""
-
-    def _backward(self, grad_out):
-        dx = super()._backward(grad_out)
-        self.grads["W"] /= grad_out.shape[0]
-        return dx
-
-
-class SignFlippedSigmoid(scratch.Sigmoid):
-    def _backward(self, grad_out):
-        return -super()._backward(grad_out)
-
-
-class HalvedTanh(scratch.Tanh):
-    """Derivative written as (1 - y^2) / 2."""
-
-    def _backward(self, grad_out):
-        return super()._backward(grad_out) / 2
-
-
-class AccumulatingLinear(scratch.Linear):
-    """``+=`` into the gradients instead of overwriting them."""
-
-    def _backward(self, grad_out):
-        self.grads["W"] += self._x.T @ grad_out
-        if self.bias:
-            self.grads["b"] += grad_out.sum(axis=0)
-        return grad_out @ self.params["W"].T
-
-
-class ForgetfulLinear(scratch.Linear):
-    """Computes dW into a local variable and never stores it."""
-
-    def _backward(self, grad_out):
-        d_w = self._x.T @ grad_out  # noqa: F841  (the planted bug: never stored)
-        if self.bias:
-            np.sum(grad_out, axis=0, out=self.grads["b"])
-        return grad_out @ self.params["W"].T
-
-
-class RoundedSigmoid(scratch.Sigmoid):
-    """Uses the predicted label round(y) in y (1 - y): the derivative is always 0."""
-
-    def _backward(self, grad_out):
-        y = np.round(self._out)
-        return grad_out * y * (1 - y)
-
-
-class ReLUGradOneAtZero(scratch.ReLU):
-    """Takes ReLU'(0) = 1 where torch takes 0."""
-
-    def _forward(self, x):
-        self._x = x
-        return super()._forward(x)
-
-    def _backward(self, grad_out):
-        return np.where(self._x >= 0, grad_out, 0)
-
-
-class LastSampleSkippedTanh(scratch.Tanh):
-    """Loops over the batch with range(n - 1): the last sample gets no gradient."""
-
-    def _backward(self, grad_out):
-        y = self._out
-        dx = np.zeros_like(grad_out)
-        for i in range(grad_out.shape[0] - 1):
-            dx[i] = grad_out[i] * (1 - y[i] ** 2)
-        return dx
+from twinnet.mutants.layer_bugs import (
+    LinearGradsAccumulate,
+    LinearGradsAveragedTwice,
+    LinearWeightGradNeverStored,
+    LinearWeightGradTransposed,
+    ReLUGradAtZero,
+    SigmoidDerivativeFromRoundedOutput,
+    SigmoidWrongSign,
+    TanhDerivativeHalved,
+    TanhLastSampleSkipped,
+)
 
 
 class NaiveSoftmax:
@@ -190,30 +125,30 @@ def _reversed_sum_case():
 
 CASES = [
     Case("transposed dW", "transpose",
-         lambda: check_layer(TransposedGradLinear(4, 4, rng=0), _linear, x=_x((6, 4))),
+         lambda: check_layer(LinearWeightGradTransposed(4, 4, rng=0), _linear, x=_x((6, 4))),
          ("transposed",)),
     Case("extra mean in dW", "scale",
-         lambda: check_layer(ExtraMeanLinear(3, 2, rng=0), _linear, x=_x((6, 3))),
+         lambda: check_layer(LinearGradsAveragedTwice(3, 2, rng=0), _linear, x=_x((6, 3))),
          ("1/N with N = 6",)),
     Case("sign-flipped sigmoid derivative", "sign_flip",
-         lambda: check_layer(SignFlippedSigmoid(), torch.sigmoid, x=_x((5, 3))),
+         lambda: check_layer(SigmoidWrongSign(), torch.sigmoid, x=_x((5, 3))),
          ("-1",)),
     Case("tanh derivative halved", "scale",
-         lambda: check_layer(HalvedTanh(), torch.tanh, x=_x((5, 3))), ("1/2",)),
+         lambda: check_layer(TanhDerivativeHalved(), torch.tanh, x=_x((5, 3))), ("1/2",)),
     Case("gradient accumulated with +=", "accumulated",
-         lambda: check_layer(AccumulatingLinear(3, 2, rng=0), _linear, x=_x((5, 3))),
+         lambda: check_layer(LinearGradsAccumulate(3, 2, rng=0), _linear, x=_x((5, 3))),
          ("NaN put into the buffer", "doubles", "+=")),
     Case("dW never stored", "never_written",
-         lambda: check_layer(ForgetfulLinear(3, 2, rng=0), _linear, x=_x((5, 3))),
+         lambda: check_layer(LinearWeightGradNeverStored(3, 2, rng=0), _linear, x=_x((5, 3))),
          ("NaN put into the buffer", "never writes")),
     Case("sigmoid derivative from rounded output", "zeros",
-         lambda: check_layer(RoundedSigmoid(), torch.sigmoid, x=_x((5, 3))),
+         lambda: check_layer(SigmoidDerivativeFromRoundedOutput(), torch.sigmoid, x=_x((5, 3))),
          ("exactly 0",)),
     Case("ReLU'(0) = 1", "kink",
-         lambda: check_layer(ReLUGradOneAtZero(), torch.relu, x=_relu_input()),
+         lambda: check_layer(ReLUGradAtZero(), torch.relu, x=_relu_input()),
          ("(1, 2): input 0", "(3, 0): input 0", "not a wrong formula")),
     Case("last sample skipped", "localized",
-         lambda: check_layer(LastSampleSkippedTanh(), torch.tanh, x=_x((5, 3))),
+         lambda: check_layer(TanhLastSampleSkipped(), torch.tanh, x=_x((5, 3))),
          ("sample 4 of 5", "loop bound")),
     Case("recurrence stops before step 0", "localized",
          lambda: check_layer(RunningSum(), lambda x: torch.cumsum(x, 0), x=_x((6, 2))),

@@ -2,6 +2,10 @@
 
 Each ``Case`` (see ``planted_layers``) builds a model holding one broken
 piece, runs ``check_model`` and names the hint kind the report must give.
+The broken pieces are the mutant catalogue's classes (twinnet/mutants), placed
+in hosts of their own here; the classes defined here are no bug
+(``ReversedSumLinear32``: float32 rounding) or a layer in another style with
+its own torch twin (``CheckedNaiveExp``).
 """
 
 from __future__ import annotations
@@ -12,48 +16,33 @@ import torch
 import scratch
 import torch_ref
 from compare.model_check import check_model
-
-from .planted_layers import (
-    AccumulatingLinear,
-    Case,
-    ForgetfulLinear,
-    LastSampleSkippedTanh,
-    ReLUGradOneAtZero,
-    RoundedSigmoid,
-    SignFlippedSigmoid,
-    TransposedGradLinear,
+from twinnet.mutants.deep_bugs import Conv2dInputGradFlippedKernel, RNNBackpropOneStepShort
+from twinnet.mutants.judgement_bugs import TanhBackwardSquaresCache
+from twinnet.mutants.layer_bugs import (
+    LinearBiasGradWrongAxis,
+    LinearGradsAccumulate,
+    LinearSigmoidInputGradNoTranspose,
+    LinearSigmoidNoDerivative,
+    LinearSigmoidWeightGradTransposed,
+    LinearWeightGradNeverStored,
+    LinearWeightGradTransposed,
+    ReLUGradAtZero,
+    SigmoidDerivativeFromRoundedOutput,
+    SigmoidNoDerivative,
+    SigmoidWrongSign,
+    TanhDerivativeAtInput,
+    TanhInPlace,
+    TanhLastSampleSkipped,
+)
+from twinnet.mutants.loss_bugs import (
+    BCEWithLogitsExpOverflow,
+    BCEWrongSign,
+    CrossEntropyMissingOneHot,
+    CrossEntropyNotDividedByBatch,
+    MSEMissingFactor2,
 )
 
-
-class SummedCrossEntropy(scratch.CrossEntropyLoss):
-    """Gradient of the summed loss while the value is the mean: missing 1/batch."""
-
-    def _backward(self):
-        return super()._backward() * self._cache[1].shape[0]
-
-
-class HalfSquaredMSE(scratch.MSELoss):
-    """Differentiates (pred - target)^2 as (pred - target): the 2 is missing."""
-
-    def _backward(self):
-        return super()._backward() / 2
-
-
-class FlippedBCE(scratch.BCELoss):
-    """(y - p) where (p - y) belongs."""
-
-    def _backward(self):
-        return -super()._backward()
-
-
-class NaiveBCEWithLogits(scratch.BCEWithLogitsLoss):
-    """log(1 + exp(-z)) evaluated directly: overflows for very negative logits."""
-
-    def _forward(self, z, target):
-        self._cache = (z, target)
-        with np.errstate(over="ignore"):
-            per = (1 - target) * z + np.log(1 + np.exp(-z))
-        return self._reduce(per)
+from .planted_layers import Case
 
 
 class ReversedSumLinear32(scratch.Linear):
@@ -67,62 +56,9 @@ class ReversedSumLinear32(scratch.Linear):
         return acc + self.params["b"]
 
 
-class SigmoidWithoutDerivative(scratch.Sigmoid):
-    """Returns grad_out unchanged: the y (1 - y) factor is forgotten."""
-
-    def _backward(self, grad_out):
-        return grad_out
-
-
-class TanhDerivativeOnInput(scratch.Tanh):
-    """Computes 1 - x^2 from the input instead of 1 - y^2 from the output."""
-
-    def _forward(self, x):
-        self._x = x
-        return super()._forward(x)
-
-    def _backward(self, grad_out):
-        return grad_out * (1 - self._x ** 2)
-
-
-class CrossEntropyWithoutOneHot(scratch.CrossEntropyLoss):
-    """dL/dz = softmax(z) / N: the one-hot labels are never subtracted."""
-
-    def _backward(self):
-        probs, labels = self._cache
-        return probs / labels.shape[0]
-
-
-class BiasSummedOverFeatures(scratch.Linear):
-    """db = grad_out.sum(axis=1): the wrong axis (square batch x out hides the shape)."""
-
-    def _backward(self, grad_out):
-        dx = super()._backward(grad_out)
-        self.grads["b"][...] = grad_out.sum(axis=1)
-        return dx
-
-
-class LinearSigmoidWithoutTranspose(scratch.LinearSigmoid):
-    """dL/dx = local @ W where local @ W.T belongs."""
-
-    def _backward(self, grad_out):
-        super()._backward(grad_out)
-        y = self._out
-        return (grad_out * y * (1 - y)) @ self.params["W"]
-
-
-class TanhScalingItsCache(scratch.Tanh):
-    """Right on the first call, but halves its cached output in place."""
-
-    def _backward(self, grad_out):
-        dx = super()._backward(grad_out)
-        self._out *= 0.5
-        return dx
-
-
 def _net_without_transpose():
     net = scratch.Net(3, 3, rng=4)
-    broken = LinearSigmoidWithoutTranspose(3, 3, rng=5)
+    broken = LinearSigmoidInputGradNoTranspose(3, 3, rng=5)
     broken.name = net.l1.name
     net.l1 = broken
     return check_model(net, _x((5, 3), 4), np.array([1, 0, 1, 1, 0]))
@@ -157,50 +93,26 @@ def _raised_overflow_case():
     return check_model(model, x, _x((4, 1), 6), "mse")
 
 
-class RNNSkippingFirstStep(scratch.RNN):
-    """BPTT visits steps T-1 .. 1: range(steps - 1, 0, -1) stops one short."""
-
-    def _steps_backward(self, steps):
-        return range(steps - 1, 0, -1)
-
-
 def _rnn_case():
     rng = np.random.default_rng(7)
-    model = scratch.Sequential(RNNSkippingFirstStep(3, 4, rng=rng), scratch.Flatten(),
+    model = scratch.Sequential(RNNBackpropOneStepShort(3, 4, rng=rng), scratch.Flatten(),
                                scratch.Linear(4 * 5, 2, rng=rng))
     return check_model(model, rng.normal(size=(3, 5, 3)), rng.integers(0, 2, 3),
                        "cross_entropy")
 
 
 def _conv_case():
-    from tests.scratch.broken_conv_layers import ConvKernelNotFlipped
-
     rng = np.random.default_rng(8)
     model = scratch.Sequential(scratch.Conv2d(2, 3, 3, padding=1, rng=rng), scratch.Tanh(),
-                               ConvKernelNotFlipped(3, 2, (3, 2), stride=2, rng=rng),
+                               Conv2dInputGradFlippedKernel(3, 2, (3, 2), stride=2, rng=rng),
                                scratch.Flatten(), scratch.Linear(2 * 3 * 3, 2, rng=rng))
     return check_model(model, rng.normal(size=(2, 2, 7, 7)), rng.integers(0, 2, 2),
                        "cross_entropy")
 
 
-class TanhInPlace(scratch.Tanh):
-    """np.tanh(x, out=x): overwrites the output the sigmoid below cached for its backward."""
-
-    def _forward(self, x):
-        return np.tanh(x, out=x)
-
-
-class LinearSigmoidForgetsSigmoid(scratch.LinearSigmoid):
-    """W_grad = x.T @ g and dL/dx = g @ W.T, as if there were no sigmoid."""
-
-    def _backward(self, grad_out):
-        np.matmul(self._x.T, grad_out, out=self.grads["W"])
-        return grad_out @ self.params["W"].T
-
-
 def _lecture_net_without_sigmoid_derivative():
     net = scratch.Net(3, 4, rng=9)
-    broken = LinearSigmoidForgetsSigmoid(4, 1, rng=10)
+    broken = LinearSigmoidNoDerivative(4, 1, rng=10)
     broken.name = net.l2.name
     net.l2 = broken
     return check_model(net, _x((5, 3), 7), np.array([1, 0, 0, 1, 1]))
@@ -226,13 +138,13 @@ def _cross_entropy_case():
     model = scratch.Sequential(scratch.Linear(3, 4, rng=0), scratch.Tanh(),
                                scratch.Linear(4, 3, rng=1))
     labels = np.random.default_rng(5).integers(0, 3, size=6)
-    return check_model(model, _x((6, 3)), labels, SummedCrossEntropy())
+    return check_model(model, _x((6, 3)), labels, CrossEntropyNotDividedByBatch())
 
 
 def _relu_first_case():
     x = _x((5, 4), 1)
     x[0, 1] = x[2, 3] = 0.0
-    model = scratch.Sequential(ReLUGradOneAtZero(), scratch.Linear(4, 1, rng=0),
+    model = scratch.Sequential(ReLUGradAtZero(), scratch.Linear(4, 1, rng=0),
                                scratch.Sigmoid())
     return check_model(model, x, _y01(5), "bce")
 
@@ -242,7 +154,7 @@ def _overflow_case():
     x[1] = [-300.0, -300.0, -300.0]  # drives the logit of sample 1 far below -709
     model = scratch.Sequential(scratch.Linear(3, 1, bias=False, rng=0))
     model[0].params["W"][...] = 1.0
-    return check_model(model, x, _y01(4), NaiveBCEWithLogits())
+    return check_model(model, x, _y01(4), BCEWithLogitsExpOverflow())
 
 
 def _float32_case():
@@ -259,14 +171,7 @@ def _float32_case():
 
 def _net_case():
     net = scratch.Net(3, 3, rng=0)
-
-    class TransposedLinearSigmoid(scratch.LinearSigmoid):
-        def _backward(self, grad_out):
-            dx = super()._backward(grad_out)
-            self.grads["W"][...] = self.grads["W"].T.copy()
-            return dx
-
-    broken = TransposedLinearSigmoid(3, 3, rng=0)
+    broken = LinearSigmoidWeightGradTransposed(3, 3, rng=0)
     broken.name = net.l1.name
     net.l1 = broken
     return check_model(net, _x((4, 3), 3), np.array([1, 0, 1, 1]))
@@ -276,56 +181,57 @@ MODEL_CASES = [
     Case("cross-entropy gradient not averaged", "scale", _cross_entropy_case,
          ("the batch size N = 6",)),
     Case("MSE derivative without its 2", "scale",
-         lambda: check_model(_mlp(scratch.Tanh()), _x((5, 3)), _x((5, 1), 9), HalfSquaredMSE()),
+         lambda: check_model(_mlp(scratch.Tanh()), _x((5, 3)), _x((5, 1), 9), MSEMissingFactor2()),
          ("1/2", "square")),
     Case("BCE gradient sign", "sign_flip",
          lambda: check_model(_mlp(scratch.Tanh(), last=scratch.Sigmoid()), _x((5, 3)), _y01(5),
-                             FlippedBCE()), ("-1",)),
+                             BCEWrongSign()), ("-1",)),
     Case("sigmoid derivative sign in a model", "sign_flip",
-         lambda: check_model(_mlp(SignFlippedSigmoid()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         lambda: check_model(_mlp(SigmoidWrongSign()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("-1",)),
     Case("transposed dW in a model", "transpose",
-         lambda: check_model(scratch.Sequential(TransposedGradLinear(4, 4, rng=0),
+         lambda: check_model(scratch.Sequential(LinearWeightGradTransposed(4, 4, rng=0),
                                                 scratch.Tanh(), scratch.Linear(4, 1, rng=1)),
                              _x((6, 4)), _x((6, 1), 9), "mse"), ("transposed",)),
     Case("transposed dW in the lecture Net", "transpose", _net_case, ("transposed",)),
     Case("accumulating Linear in a model", "accumulated",
-         lambda: check_model(scratch.Sequential(AccumulatingLinear(3, 4, rng=0), scratch.Tanh(),
+         lambda: check_model(scratch.Sequential(LinearGradsAccumulate(3, 4, rng=0), scratch.Tanh(),
                                                 scratch.Linear(4, 1, rng=1)),
                              _x((5, 3)), _x((5, 1), 9), "mse"), ("doubles",)),
     Case("dW never stored in a model", "never_written",
          lambda: check_model(scratch.Sequential(scratch.Linear(3, 4, rng=0), scratch.Tanh(),
-                                                ForgetfulLinear(4, 1, rng=1)),
+                                                LinearWeightGradNeverStored(4, 1, rng=1)),
                              _x((5, 3)), _x((5, 1), 9), "mse"), ("never writes",)),
     Case("zero derivative in a model", "zeros",
-         lambda: check_model(_mlp(RoundedSigmoid()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         lambda: check_model(_mlp(SigmoidDerivativeFromRoundedOutput()), _x((5, 3)),
+                             _x((5, 1), 9), "mse"),
          ("exactly 0",)),
     Case("ReLU'(0) = 1 on the input layer", "kink", _relu_first_case,
          ("(0, 1): input 0", "(2, 3): input 0")),
     Case("last sample skipped in a model", "localized",
-         lambda: check_model(_mlp(LastSampleSkippedTanh()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         lambda: check_model(_mlp(TanhLastSampleSkipped()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("sample 4 of 5",)),
     Case("BCE-with-logits overflow", "nonfinite", _overflow_case, ("-900", "overflow exp()")),
     Case("exp overflow raised inside a layer", "nonfinite", _raised_overflow_case,
          ("scratch stopped with a non-finite value", "750", "overflow exp()")),
     Case("sigmoid derivative forgotten", "derivative",
-         lambda: check_model(_mlp(SigmoidWithoutDerivative()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         lambda: check_model(_mlp(SigmoidNoDerivative()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("1 (no local derivative)",)),
     Case("tanh derivative from the input", "derivative",
-         lambda: check_model(_mlp(TanhDerivativeOnInput()), _x((5, 3)), _x((5, 1), 9), "mse"),
+         lambda: check_model(_mlp(TanhDerivativeAtInput()), _x((5, 3)), _x((5, 1), 9), "mse"),
          ("1 - x^2",)),
     Case("cross-entropy without one-hot", "offset",
          lambda: check_model(scratch.Sequential(scratch.Linear(3, 3, rng=0)), _x((5, 3)),
-                             np.array([0, 2, 1, 1, 0]), CrossEntropyWithoutOneHot()),
+                             np.array([0, 2, 1, 1, 0]), CrossEntropyMissingOneHot()),
          ("one-hot",)),
     Case("bias gradient over the wrong axis", "wrong_axis",
-         lambda: check_model(scratch.Sequential(BiasSummedOverFeatures(3, 4, rng=0),
+         lambda: check_model(scratch.Sequential(LinearBiasGradWrongAxis(3, 4, rng=0),
                                                 scratch.Tanh()),
                              _x((4, 3)), _x((4, 4), 9), "mse"), ("sum(axis=1)",)),
     Case("missing transpose of W in dL/dx (lecture Net)", "transpose", _net_without_transpose,
          ("not transposed",)),
     Case("cache scaled in place", "stateful",
-         lambda: check_model(_mlp(TanhScalingItsCache()), _x((5, 3)), _x((5, 1), 9), "mse",
+         lambda: check_model(_mlp(TanhBackwardSquaresCache()), _x((5, 3)), _x((5, 1), 9), "mse",
                              backward_twice=True),  # only a second backward shows it
          ("second identical call",)),
     Case("RNN backward skips step 0", "localized", _rnn_case,

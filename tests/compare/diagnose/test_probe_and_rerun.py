@@ -11,8 +11,9 @@ from compare.diagnose import (
     rerun_in_float64,
 )
 from compare.layer_check import check_layer
+from twinnet.mutants.layer_bugs import LinearGradsAccumulate, SigmoidWrongSign
 
-from .planted_layers import AccumulatingLinear, ReversedSumLinear, SignFlippedSigmoid
+from .planted_layers import ReversedSumLinear
 
 
 class StaleLinear(scratch.Linear):
@@ -30,7 +31,7 @@ def _x(shape, seed=7):
 
 
 def test_probe_finds_accumulation():
-    hints = probe_backward(AccumulatingLinear(3, 2, rng=0), _x((4, 3)))
+    hints = probe_backward(LinearGradsAccumulate(3, 2, rng=0), _x((4, 3)))
     assert {h.where for h in hints} == {"Linear(3, 2) grad W", "Linear(3, 2) grad b"}
     assert all(h.kind == "accumulated" and "doubles" in h.message for h in hints)
 
@@ -69,8 +70,8 @@ def test_float32_rounding_confirmed_by_float64_rerun():
 def test_real_bug_is_not_excused_as_rounding():
     x = _x((4, 3)).astype(np.float32)
     import torch
-    report32 = check_layer(SignFlippedSigmoid(), torch.sigmoid, x=x)
-    report64 = rerun_in_float64(check_layer, SignFlippedSigmoid(), torch.sigmoid, x=x)
+    report32 = check_layer(SigmoidWrongSign(), torch.sigmoid, x=x)
+    report64 = rerun_in_float64(check_layer, SigmoidWrongSign(), torch.sigmoid, x=x)
     hints = confirm_rounding(report32, report64)
     assert [h.kind for h in hints] == ["sign_flip"]
     assert hints[0].message.startswith("Not rounding: still fails in float64.")

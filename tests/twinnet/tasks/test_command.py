@@ -10,8 +10,8 @@ import torch
 
 import torch_ref
 import twinnet.tasks.runs
-from tests.scratch.broken_conv_layers import ConvWeightGradTransposed
 from twinnet.cli import COMMAND_MODULES, build_parser, main
+from twinnet.mutants.deep_bugs import Conv2dWeightGradReshapedNotTransposed
 from twinnet.tasks import TASKS, digits_cnn, iris_mlp, load_iris_split
 from twinnet.tasks.runs import torch_threads
 
@@ -88,7 +88,7 @@ def test_a_different_seed_prints_different_numbers(capsys):
 
 def test_a_planted_conv_bug_exits_one_naming_step_1_and_the_weight(capsys, monkeypatch):
     broken = replace(TASKS["digits"], build=lambda rng, dtype: digits_cnn(
-        rng, dtype, conv=ConvWeightGradTransposed))
+        rng, dtype, conv=Conv2dWeightGradReshapedNotTransposed))
     monkeypatch.setitem(twinnet.tasks.runs.TASKS, "digits", broken)
     assert main(["tasks", "digits", "--steps", "5", "--no-figures"]) == 1
     out = capsys.readouterr().out

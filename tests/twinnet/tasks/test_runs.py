@@ -8,10 +8,10 @@ import torch
 
 import compare
 import scratch
-from tests.scratch.broken_conv_layers import (
-    ConvKernelNotFlipped,
-    ConvWeightGradTransposed,
-    PoolGradToWindowCorner,
+from twinnet.mutants.deep_bugs import (
+    Conv2dInputGradFlippedKernel,
+    Conv2dWeightGradReshapedNotTransposed,
+    MaxPoolGradToWindowCorner,
 )
 from twinnet.tasks import TASKS, digits_cnn, epoch_batches, run_task
 from twinnet.tasks.runs import torch_threads
@@ -94,8 +94,8 @@ def test_accuracy_curve_starts_untrained_and_ends_at_the_final_accuracy(iris_run
 
 
 @pytest.mark.parametrize("pool, conv, wrong", [
-    (scratch.MaxPool2d, ConvWeightGradTransposed, {"0.W"}),
-    (PoolGradToWindowCorner, scratch.Conv2d, {"0.W", "0.b"}),
+    (scratch.MaxPool2d, Conv2dWeightGradReshapedNotTransposed, {"0.W"}),
+    (MaxPoolGradToWindowCorner, scratch.Conv2d, {"0.W", "0.b"}),
 ])
 def test_a_planted_conv_or_pool_bug_fails_the_digits_run_at_step_1(pool, conv, wrong):
     run = run_task("digits", steps=20, train_limit=64,
@@ -110,7 +110,7 @@ def test_a_planted_conv_or_pool_bug_fails_the_digits_run_at_step_1(pool, conv, w
 
 def test_a_first_layer_input_gradient_bug_is_invisible_to_training_but_not_to_check_model():
     # dL/dx of the first layer feeds nothing (x is data), so training cannot see it...
-    build = lambda rng, dtype: digits_cnn(rng, dtype, conv=ConvKernelNotFlipped)  # noqa: E731
+    build = lambda rng, dtype: digits_cnn(rng, dtype, conv=Conv2dInputGradFlippedKernel)  # noqa: E731
     run = run_task("digits", steps=3, train_limit=64, build=build)
     assert run.ok, run.result.message
     # ...while check_model compares every layer's dL/dinput and pins it on layer 0.
