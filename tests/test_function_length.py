@@ -1,4 +1,4 @@
-"""House rule: no function or method in the packages is longer than 80 lines (docstring included)."""
+"""House rule: no function or method in the packages is over 80 lines (docstring included)."""
 
 from __future__ import annotations
 
