@@ -1,5 +1,5 @@
 """twinnet's benchmarks: scratch against torch, timed side by side in one process.
 
 Run them with ``bash benchmarks/run.sh`` (or ``twinnet bench``); see
-the README's "Benchmarks" section for what each one measures and the targets.
+docs/benchmarks.md for what each one measures and the targets.
 """

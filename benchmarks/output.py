@@ -66,16 +66,16 @@ def _budget_used(r: Result) -> float:
     return value / r.target_value if r.target_op == "<=" else r.target_value / value
 
 
-def write_png(path: Path, results: list[Result], title: str) -> None:
-    """Left: median time of every contender. Right: each target's value / allowed value."""
-    import matplotlib
+def write_png(path: Path, results: list[Result], title: str):
+    """Left: median time of every contender. Right: each target's value / allowed value.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Built as a bare ``Figure`` (no pyplot, backend and rcParams untouched); returns it.
+    """
+    from matplotlib.figure import Figure
 
     ran = [r for r in results if r.status == "ok"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 1.2 + 0.9 * max(len(ran), 1)),
-                                      gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(13, 1.2 + 0.9 * max(len(ran), 1)))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     y, labels, ticks = 0.0, [], []
     for r in ran:
         names = list(r.timings)
@@ -103,4 +103,4 @@ def write_png(path: Path, results: list[Result], title: str) -> None:
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig

@@ -191,6 +191,6 @@ def run_from_args(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Time scratch against torch side by side (see the README, Benchmarks).")
+        description="Time scratch against torch side by side (see docs/benchmarks.md).")
     add_arguments(parser)
     return run_from_args(parser.parse_args(argv))

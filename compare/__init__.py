@@ -5,7 +5,7 @@
     report.ok, report.first_divergence
 
 See ``compare.tolerances`` for how close is close enough, and
-the README's "Reading a report" for how to read a report.
+docs/reading-a-report.md for how to read a report.
 
 The public names below are imported on first use (PEP 562), not when the
 package is: the pytest plugin (``twinnet.pytest_plugin``) is loaded by every

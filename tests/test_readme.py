@@ -1,4 +1,5 @@
-"""Every runnable code block of README.md (and any docs/readme/*.md) runs here: docs cannot rot.
+"""Every runnable code block of README.md and of every docs page (docs/**/*.md) runs here:
+docs cannot rot.
 
 Conventions for fenced code blocks (documented for writers in the README, "Docs that run"):
 
@@ -157,7 +158,7 @@ def _squash(text: str) -> str:
 
 
 def documents() -> list[Path]:
-    return [ROOT / "README.md", *sorted((ROOT / "docs" / "readme").glob("*.md"))]
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def run_block(block: Block, namespace: dict) -> str:
@@ -243,8 +244,8 @@ def _check_output_block(block: Block, printed: str) -> None:
         f"{nxt.where} no longer shows what {block.where} prints; it now prints:\n{printed}")
 
 
-def test_the_readme_scratch_example_is_among_the_blocks_run():
-    readme = [b for b in ALL_BLOCKS if b.doc.name == "README.md" and b.runs]
+def test_the_scratch_example_is_among_the_blocks_run():
+    readme = [b for b in ALL_BLOCKS if b.doc.name in ("README.md", "scratch.md") and b.runs]
     assert any("scratch.Sequential" in b.code and "model.backward" in b.code for b in readme)
 
 
@@ -315,3 +316,9 @@ def test_a_stale_output_block_fails_naming_both_blocks(tmp_path):
     code_block = parse_blocks(doc)[0]
     with pytest.raises(AssertionError, match=r"STALE.md:6 no longer shows what .*STALE.md:2"):
         _check_output_block(code_block, run_block(code_block, {}))
+
+
+def test_every_docs_page_is_read_and_docs_pages_have_runnable_blocks():
+    pages = sorted((ROOT / "docs").rglob("*.md"))
+    assert pages and set(pages) <= set(documents())
+    assert any(b.runs for b in ALL_BLOCKS if b.doc.parent.name == "docs")

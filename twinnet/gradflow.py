@@ -89,63 +89,65 @@ def gradient_flow(report) -> list[FlowPoint]:
     return points
 
 
-def plot_gradient_flow(report, path, *, title: str | None = None) -> list[FlowPoint]:
-    """Write the gradient-flow figure of ``report`` as a PNG to ``path``.
+def plot_gradient_flow(report, path=None, *, title: str | None = None,
+                       dpi: float | None = None):
+    """The gradient-flow figure of ``report``; written to ``path`` when one is given.
+
+    Built the object-oriented way (never through pyplot, never touching the
+    backend or rcParams), so it is safe in a notebook: the returned Figure
+    displays inline there.
 
     Parameters
     ----------
     report : compare.report.Report
-    path : str or os.PathLike
-        Where the PNG goes (the folder must exist).
+    path : str or os.PathLike, optional
+        Where to write it; png, svg or pdf by the suffix (the folder is created).
     title : str, optional
-        Default: the report's title.
+        Default: the report's title, wrapped to the figure's width.
+    dpi : float, optional
+        Raster resolution of the file (default 100).
 
     Returns
     -------
-    list of FlowPoint
-        What was plotted.
+    matplotlib.figure.Figure
+        The figure. :func:`gradient_flow` gives the plotted numbers.
     """
-    import matplotlib
-    matplotlib.use("Agg")  # a file, never a window
-    import matplotlib.pyplot as plt
+    from twinnet.lecture.plotting import OUTSIDE_RIGHT, finish, new_figure
 
     points = gradient_flow(report)
     if not points:
         raise ValueError("plot_gradient_flow: the report has no gradient entries to plot")
     xs = np.arange(len(points))
-    fig, (ax, ax_diff) = plt.subplots(
-        2, 1, sharex=True, figsize=(max(6.0, 0.45 * len(points) + 2), 6),
-        gridspec_kw={"height_ratios": [3, 2]})
-    try:
-        ax.plot(xs, [p.expected_norm for p in points], "o-", color="tab:blue",
-                label=report.expected_name, linewidth=2)
-        ax.plot(xs, [p.actual_norm for p in points], "x--", color="tab:orange",
-                label=report.actual_name, markersize=9)
-        ax.set_yscale("log")
-        ax.set_ylabel("gradient norm")
-        ax.set_title(textwrap.shorten(title or report.title, width=110, placeholder=" ..."),
-                     fontsize=9)
-        # Differences of exactly 0 (and non-finite ones) still need a place on a log axis.
-        floor, ceiling = 1e-17, 1e2
-        rel = [min(max(p.rel_diff, floor), ceiling) for p in points]
-        colours = ["tab:green" if p.ok else "tab:red" for p in points]
-        ax_diff.scatter(xs, rel, c=colours, zorder=3)
-        ax_diff.plot(xs, rel, color="grey", linewidth=0.8)
-        ax_diff.set_yscale("log")
-        ax_diff.set_ylim(floor / 3, ceiling * 3)
-        ax_diff.set_ylabel(f"||{report.actual_name} - {report.expected_name}||\n"
-                           f"/ ||{report.expected_name}||")
-        bad = [i for i, p in enumerate(points) if not p.ok]
-        for axis in (ax, ax_diff):
-            if bad:  # walking back from the loss, the first failure is the rightmost
-                axis.axvspan(bad[-1] - 0.5, bad[-1] + 0.5, color="tab:red", alpha=0.12,
-                             label="sides part here" if axis is ax else None)
-            axis.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8)
-        ax_diff.set_xticks(xs, [p.label for p in points], rotation=60, ha="right", fontsize=8)
-        ax_diff.set_xlabel("input side left, loss side right (green: within tolerance)")
-        fig.tight_layout()
-        fig.savefig(path, format="png", dpi=100)
-    finally:
-        plt.close(fig)
-    return points
+    width = max(7.0, 0.45 * len(points) + 3.5)
+    fig = new_figure(width, 6.4)
+    ax, ax_diff = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    ax.plot(xs, [p.expected_norm for p in points], "o-", color="tab:blue",
+            label=report.expected_name, linewidth=2)
+    ax.plot(xs, [p.actual_norm for p in points], "x--", color="tab:orange",
+            label=report.actual_name, markersize=9)
+    ax.set_yscale("log")
+    ax.set_ylabel("gradient norm")
+    # About 13 characters of 9-point text per inch: wrap, never cut at the edges.
+    lines = textwrap.wrap(title or report.title, width=int(width * 13), max_lines=3,
+                          placeholder=" ...")
+    fig.suptitle("\n".join(lines), fontsize=9)
+    # Differences of exactly 0 (and non-finite ones) still need a place on a log axis.
+    floor, ceiling = 1e-17, 1e2
+    rel = [min(max(p.rel_diff, floor), ceiling) for p in points]
+    colours = ["tab:green" if p.ok else "tab:red" for p in points]
+    ax_diff.scatter(xs, rel, c=colours, zorder=3)
+    ax_diff.plot(xs, rel, color="grey", linewidth=0.8)
+    ax_diff.set_yscale("log")
+    ax_diff.set_ylim(floor / 3, ceiling * 3)
+    ax_diff.set_ylabel(f"||{report.actual_name} - {report.expected_name}||\n"
+                       f"/ ||{report.expected_name}||")
+    bad = [i for i, p in enumerate(points) if not p.ok]
+    for axis in (ax, ax_diff):
+        if bad:  # walking back from the loss, the first failure is the rightmost
+            axis.axvspan(bad[-1] - 0.5, bad[-1] + 0.5, color="tab:red", alpha=0.12,
+                         label="sides part here" if axis is ax else None)
+        axis.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, **OUTSIDE_RIGHT)
+    ax_diff.set_xticks(xs, [p.label for p in points], rotation=60, ha="right", fontsize=8)
+    ax_diff.set_xlabel("input side left, loss side right (green: within tolerance)")
+    return finish(fig, path, dpi)

@@ -18,6 +18,11 @@ autouse fixtures, no header lines, no output. A test may request
 ``twinnet_seed``
     the integer seed behind ``twinnet_rng``.
 
+One seed drives a test: the ``twinnet`` fixture's checks run with
+``seed=twinnet_seed`` unless the call gives its own, so the random upstream
+gradient of the check, the seed in the report's title and the seed in the
+``replay: pytest --twinnet-seed N`` line are the same number.
+
 Example::
 
     def test_my_layer(twinnet, twinnet_rng):
@@ -99,6 +104,17 @@ class TwinnetFixture:
         self._request = request
 
     @property
+    def seed(self) -> int:
+        """This test's ``twinnet_seed`` (requested on first use, so it is printed on failure)."""
+        return self._request.getfixturevalue("twinnet_seed")
+
+    def _seeded(self, options: dict) -> dict:
+        """``options`` with ``seed`` set to this test's seed unless the caller chose one."""
+        if options.get("seed") is None:
+            options = {**options, "seed": self.seed}
+        return options
+
+    @property
     def rng(self) -> np.random.Generator:
         """This test's ``twinnet_rng`` (requested on first use, so its seed is printed)."""
         return self._request.getfixturevalue("twinnet_rng")
@@ -118,7 +134,8 @@ class TwinnetFixture:
         x : np.ndarray, shape (batch, in_features)
             The input to run both on.
         **options
-            Passed to :func:`compare.check_layer` (e.g. ``rtol``, ``atol``).
+            Passed to :func:`compare.check_layer` (e.g. ``rtol``, ``atol``);
+            ``seed`` defaults to this test's ``twinnet_seed``.
 
         Returns
         -------
@@ -128,6 +145,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_layer(layer, reference=reference, x=x, **options))
 
     def check_pair(self, forward, backward, *args, reference=None, **options):
@@ -144,7 +162,8 @@ class TwinnetFixture:
             ``reference(*args) -> torch.Tensor``; None: torch autograd of
             ``forward``'s own code (finite differences when that cannot run).
         **options
-            Passed to :func:`compare.check_pair`.
+            Passed to :func:`compare.check_pair`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
 
         Returns
         -------
@@ -154,6 +173,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_pair(forward, backward, *args, reference=reference,
                                                 **options))
 
@@ -168,7 +188,8 @@ class TwinnetFixture:
         reference : callable, optional
             The loss in torch; None: torch autograd of ``fn``'s own code.
         **options
-            Passed to :func:`compare.check_loss_fn`.
+            Passed to :func:`compare.check_loss_fn`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
 
         Returns
         -------
@@ -178,6 +199,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_loss_fn(fn, *args, reference=reference, **options))
 
     def check_model(self, model, x: np.ndarray, y: np.ndarray, loss="bce", **options):
@@ -194,7 +216,8 @@ class TwinnetFixture:
         loss : str or scratch loss
             ``"bce"``, ``"bce_with_logits"``, ``"mse"``, ``"cross_entropy"`` or a loss object.
         **options
-            Passed to :func:`compare.check_model`.
+            Passed to :func:`compare.check_model`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
 
         Returns
         -------
@@ -204,6 +227,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.check_model(model, x, y, loss=loss, **options))
 
 
@@ -218,7 +242,8 @@ class TwinnetFixture:
             As in :meth:`check_model`; without a loss the check uses
             ``L = sum(upstream * output)``.
         **options
-            Passed to :func:`compare.gradcheck` (e.g. ``eps``, ``params``).
+            Passed to :func:`compare.gradcheck` (e.g. ``eps``, ``params``);
+            ``seed`` defaults to this test's ``twinnet_seed``.
 
         Returns
         -------
@@ -228,6 +253,7 @@ class TwinnetFixture:
         __tracebackhide__ = True
         import compare
 
+        options = self._seeded(options)
         return _pass_or_fail(compare.gradcheck(model, x, y, loss, **options))
 
 

@@ -1,4 +1,4 @@
-"""The gradient-flow figure: norms of both sides per layer, PNG written where asked."""
+"""The gradient-flow figure: norms of both sides per layer, written where asked."""
 
 import numpy as np
 import pytest
@@ -12,8 +12,10 @@ def test_plot_writes_png_and_returns_norms(tmp_path):
     x = np.random.default_rng(1).normal(size=(5, 3))
     report = check_layer(scratch.Linear(3, 2, rng=2), lambda x, W, b: x @ W + b, x=x)
     path = tmp_path / "flow.png"
-    points = plot_gradient_flow(report, path)
+    fig = plot_gradient_flow(report, path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(fig.axes) == 2
+    points = gradient_flow(report)
     by_label = {p.label: p for p in points}
     assert set(by_label) == {"W", "b", "dL/dinput 0"}
     w = report.entry("layer 0 (Linear(3, 2)) dL/dW")  # the judged run, not the zeros probe
@@ -46,7 +48,8 @@ def test_sigmoid_stack_shows_vanishing_gradients(tmp_path):
     layers += [scratch.Linear(4, 1, rng=rng)]
     x = rng.normal(size=(8, 4))
     report = check_model(scratch.Sequential(*layers), x, rng.normal(size=(8, 1)), "mse")
-    points = plot_gradient_flow(report, tmp_path / "sigmoid_stack.png")
+    plot_gradient_flow(report, tmp_path / "sigmoid_stack.png")
+    points = gradient_flow(report)
     w = [p for p in points if p.label.endswith(".W")]
     assert [p.label for p in w][0] == "0.W" and [p.label for p in w][-1] == "12.W"
     # Each sigmoid scales the gradient by at most 1/4, so six of them leave the

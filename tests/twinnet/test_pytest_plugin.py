@@ -177,7 +177,7 @@ def test_twinnet_checks_pass_a_correct_layer_and_fail_a_broken_one_with_the_repo
     result.stdout.fnmatch_lines([
         "*_ test_broken_layer _*",
         "*twinnet.check_layer(BrokenScale(*",           # the user's own line is shown
-        "E*Failed: check_layer: BrokenScale  ?layer vs torch, float64, seed 0?",
+        "E*Failed: check_layer: BrokenScale  ?layer vs torch, float64, seed *?",
         "E*FAIL: backward diverges at layer 0 (BrokenScale): dL/ds*",
         "E*0 BrokenScale  output *ok",
         "E*0 BrokenScale  dL/ds *MISMATCH <--",
@@ -230,6 +230,69 @@ def test_twinnet_check_model_fails_with_the_report_naming_the_scratch_parameter(
         "E*0 Linear(2, 3)*dL/db ?0.b <-> 0.bias?*MISMATCH <--",
         "twinnet seed: *",
     ])
+
+
+def test_one_seed_story_title_replay_line_and_upstream_share_the_fixtures_seed(user_project):
+    user_project.makepyfile(test_one_seed="""
+        import numpy as np
+        import compare
+        import scratch
+
+
+        class DoubledTanh(scratch.Tanh):
+            def _backward(self, grad_out):
+                return 2 * super()._backward(grad_out)
+
+
+        def test_same_upstream_as_compare_with_the_fixtures_seed(twinnet, twinnet_seed):
+            x = np.linspace(-1, 1, 12).reshape(4, 3)
+            ours = twinnet.check_layer(scratch.Tanh(), np.tanh, x=x)
+            assert ours.seed == twinnet_seed
+            same = compare.check_layer(scratch.Tanh(), np.tanh, x=x, seed=twinnet_seed)
+            other = compare.check_layer(scratch.Tanh(), np.tanh, x=x, seed=twinnet_seed + 1)
+            grads = [e.expected for e in ours.entries if e.kind == "input_grad"]
+            assert all(np.array_equal(a, e.expected) for a, e in zip(
+                grads, [e for e in same.entries if e.kind == "input_grad"]))
+            assert not np.array_equal(grads[0], [e for e in other.entries
+                                                 if e.kind == "input_grad"][0].expected)
+
+        def test_fails(twinnet):
+            twinnet.check_layer(DoubledTanh(), np.tanh, x=np.linspace(-1, 1, 6).reshape(2, 3))
+    """.replace("np.tanh", "lambda x: __import__('torch').tanh(x)"))
+    for extra in ((), ("--twinnet-seed", "1234")):
+        result = run(user_project, *extra)
+        result.assert_outcomes(passed=1, failed=1)
+        text = result.stdout.str()
+        titles = re.findall(r"check_layer: DoubledTanh\(\)  \[layer vs torch, float64, "
+                            r"seed (\d+)\]", text)
+        replays = re.findall(r"replay: pytest --twinnet-seed (\d+) ", text)
+        assert titles and replays and set(titles) == set(replays) == {str(_seed_of(result))}
+        if extra:
+            assert titles[0] == "1234"
+
+
+def test_check_pair_through_the_fixture_uses_the_fixtures_seed(user_project):
+    user_project.makepyfile(test_pair_seed="""
+        import numpy as np
+        import torch
+
+
+        def affine_forward(x, w):
+            return x @ w, (x, w)
+
+
+        def affine_backward(dout, cache):
+            x, w = cache
+            return dout @ w.T, x.T @ dout
+
+
+        def test_pair(twinnet, twinnet_seed):
+            x, w = np.linspace(-1, 1, 12).reshape(4, 3), np.linspace(0, 1, 6).reshape(3, 2)
+            report = twinnet.check_pair(affine_forward, affine_backward, x, w,
+                                        reference=lambda x, w: x @ w)
+            assert report.seed == twinnet_seed
+    """)
+    run(user_project, "--twinnet-seed", "77").assert_outcomes(passed=1)
 
 
 def test_the_option_appears_in_pytest_help(user_project):

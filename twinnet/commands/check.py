@@ -14,6 +14,7 @@ import sys
 import time
 
 from compare.table import format_table
+from twinnet.progress import ShardProgress, add_progress_options, progress_wanted
 
 DTYPE_CHOICES = ("float32", "float64", "both")
 SHOWN_FAILURES = 5
@@ -31,8 +32,7 @@ def register(sub) -> None:
     add_jobs_argument(p)
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print the lecture report and one line per case")
-    p.add_argument("--progress", action="store_true",
-                   help="show progress on stderr even when it is not a terminal")
+    add_progress_options(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON document (reports with their hints, worst ratios per "
                         "dtype) for scripts and CI; `twinnet merge` joins such documents")
@@ -101,24 +101,19 @@ def _sweep(args, as_dict: bool) -> list:
     """Run the random cases of ``args``; one merged summary per dtype, in dtype order."""
     from twinnet.sweep import run_sweep
 
-    show_progress = not as_dict and (args.progress or sys.stderr.isatty())
+    bars = ShardProgress(args.cases, not as_dict and progress_wanted(args))
     verbose = getattr(args, "verbose", False) and not as_dict
-    done: dict[str, list[int]] = {}
 
     def on_shard(part) -> None:
         for line in part.lines:
             print(line)
-        if show_progress:
-            count = done.setdefault(part.dtype, [0, 0])
-            count[0] += part.cases
-            count[1] += len(part.failed)
-            print(f"\r{part.dtype}: {count[0]}/{args.cases} cases, {count[1]} failed", end="",
-                  file=sys.stderr, flush=True)
-            if count[0] == args.cases:
-                print(file=sys.stderr)
+        bars.update(part)
 
-    merged = run_sweep(dtypes_of(args), args.seed, args.cases, jobs=args.jobs,
-                       as_dict=as_dict, lines=verbose, on_shard=on_shard)
+    try:
+        merged = run_sweep(dtypes_of(args), args.seed, args.cases, jobs=args.jobs,
+                           as_dict=as_dict, lines=verbose, on_shard=on_shard)
+    finally:
+        bars.close()
     return list(merged.values())
 
 

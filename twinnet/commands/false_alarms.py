@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from twinnet.progress import ShardProgress, add_progress_options, progress_wanted
+
 from .check import add_jobs_argument, bad_arguments, dtypes_of, print_rows
 
 PERCENTILES = (50, 99, 99.9)
@@ -44,8 +46,7 @@ def register(sub) -> None:
                         "failures) instead of the table; `twinnet merge` joins such documents")
     p.add_argument("--no-threads", action="store_true",
                    help="skip the torch thread-count measurement")
-    p.add_argument("--progress", action="store_true",
-                   help="show progress on stderr even when it is not a terminal")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -69,20 +70,12 @@ def _sweep(dtypes: list[str], n: int, seed: int, progress: bool, jobs: int,
            profile: str = "default") -> list:
     from twinnet.sweep import run_sweep
 
-    done: dict[str, list[int]] = {}
-
-    def on_shard(part) -> None:
-        if progress:
-            count = done.setdefault(part.dtype, [0, 0])
-            count[0] += part.cases
-            count[1] += len(part.failed)
-            print(f"\r{part.dtype}: {count[0]}/{n} cases, {count[1]} failed", end="",
-                  file=sys.stderr, flush=True)
-            if count[0] == n:
-                print(file=sys.stderr)
-
-    return list(run_sweep(dtypes, seed, n, jobs=jobs, on_shard=on_shard, profile=profile,
-                          full_policy=True).values())
+    bars = ShardProgress(n, progress)
+    try:
+        return list(run_sweep(dtypes, seed, n, jobs=jobs, on_shard=bars.update, profile=profile,
+                              full_policy=True).values())
+    finally:
+        bars.close()
 
 
 def run(args) -> int:
@@ -101,7 +94,7 @@ def run(args) -> int:
         print(problem.replace("--cases", "-n"), file=sys.stderr)
         return 2
     dtypes = dtypes_of(args)
-    progress = not args.json and (args.progress or sys.stderr.isatty())
+    progress = not args.json and progress_wanted(args)
     start = time.perf_counter()
     tallies = _sweep(dtypes, args.cases, args.seed, progress, args.jobs, args.profile)
     wall = time.perf_counter() - start

@@ -1,6 +1,7 @@
-"""``twinnet lecture NAME``: reproduce one of Lecture 18's experiments, or ``all`` of them.
+"""``twinnet lecture [NAME]``: reproduce one of Lecture 18's experiments, or all of them.
 
-Names: worked-example, single-sample, iris, perceptron, figures, all. Each
+Names: worked-example, single-sample, iris, perceptron, figures, all (the
+default when no name is given). Each
 prints what it computed beside what the lecture prints, and exits non-zero if
 scratch and torch disagree (or the lecture's numbers are not reproduced).
 Everything heavy is imported inside ``run_*`` so ``twinnet --help`` stays fast
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from twinnet.lecture.reference import IRIS_PRINT_EVERY
+from twinnet.progress import add_progress_options, progress_bar, progress_wanted
 
 DEFAULT_FIGURES_DIR = "out/figures"
 SINGLE_SAMPLE_BOUND = 1e-10  # the agreement the project promises for cell [95], float64
@@ -21,7 +23,8 @@ def register(sub) -> None:
     """Add the ``lecture`` subcommand to ``sub`` (argparse's subparsers), one per experiment."""
     p = sub.add_parser("lecture", help="reproduce Lecture 18's experiments and figures",
                        description=__doc__.split("\n\n")[0])
-    names = p.add_subparsers(dest="experiment", required=True)
+    names = p.add_subparsers(dest="experiment", metavar="[EXPERIMENT]",
+                             help="one experiment; none runs them all")
 
     q = names.add_parser("worked-example", help="backprop by hand: every intermediate, "
                          "scratch vs torch vs the lecture")
@@ -44,13 +47,15 @@ def register(sub) -> None:
                    help="cap on the neuron's loop (default 1,000,000; it needs ~238k)")
     q.set_defaults(func=run_perceptron)
 
-    q = names.add_parser("figures", help="draw the lecture's figures as PNG files")
+    q = names.add_parser("figures", help="draw the lecture's figures (png, svg or pdf files)")
     _figure_options(q)
     q.set_defaults(func=run_figures)
 
-    q = names.add_parser("all", help="every experiment above, then the figures")
+    q = names.add_parser("all", help="every experiment above, then the figures (the default)")
     _figure_options(q)
     q.set_defaults(func=run_all)
+    # `twinnet lecture` alone: `all` with its defaults.
+    p.set_defaults(func=lambda _args, every=q: run_all(every.parse_args([])))
 
 
 def _iris_options(q: argparse.ArgumentParser) -> None:
@@ -61,9 +66,28 @@ def _iris_options(q: argparse.ArgumentParser) -> None:
 
 
 def _figure_options(q: argparse.ArgumentParser) -> None:
-    q.add_argument("--out", default=DEFAULT_FIGURES_DIR,
-                   help=f"folder for the PNG files (default {DEFAULT_FIGURES_DIR})")
+    add_figure_format_options(q)
     _iris_options(q)
+    add_progress_options(q)
+
+
+def add_figure_format_options(q: argparse.ArgumentParser) -> None:
+    """``--out``, ``--format png|svg|pdf`` and ``--dpi``: where and how figures are written."""
+    q.add_argument("--out", default=DEFAULT_FIGURES_DIR,
+                   help=f"folder for the figure files (default {DEFAULT_FIGURES_DIR})")
+    q.add_argument("--format", dest="fmt", choices=("png", "svg", "pdf"), default="png",
+                   help="file format of the figures: png (default), svg or pdf (vector, "
+                        "for slides and papers)")
+    q.add_argument("--dpi", type=_positive_float, default=100,
+                   help="resolution of png figures in dots per inch (default 100; 200 "
+                        "for slides)")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
 
 
 def run_worked_example(args) -> int:
@@ -111,10 +135,12 @@ def run_perceptron(args) -> int:
 
 def run_figures(args) -> int:
     """Write the lecture's figures under ``args.out``; 0."""
-    from twinnet.lecture.figures import make_figures
+    from twinnet.lecture.figures import FIGURES, make_figures
 
-    made = make_figures(args.out, neuron_max_iter=args.max_iter,
-                        lockstep_iters=args.lockstep_iters)
+    with progress_bar(len(FIGURES), "figures", progress_wanted(args), unit="figure") as bar:
+        made = make_figures(args.out, neuron_max_iter=args.max_iter,
+                            lockstep_iters=args.lockstep_iters, fmt=args.fmt, dpi=args.dpi,
+                            on_figure=lambda _name: bar.update(1))
     print(f"wrote {len(made)} figures:")
     for path in made.values():
         print(f"  {path}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
+from twinnet.progress import add_progress_options, progress_bar, progress_wanted
+
 LOCALIZATION_TARGET = 0.95
 
 
@@ -28,6 +30,7 @@ def register(sub) -> None:
                         "probes (the figures before mutation testing added them)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print each checker's verdict message per mutant")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -40,7 +43,8 @@ def run(args) -> int:
         Exit status: 0 when every mutant is caught, enough are localized and no
         checker errored; 1 otherwise; 2 for an unknown mutant id.
     """
-    from twinnet.mutants import MUTANTS, by_id, render_summary, render_table, run_all, summarize
+    from twinnet.mutants import MUTANTS, by_id, render_summary, render_table, summarize
+    from twinnet.mutants.runner import run_mutant
 
     if args.list:
         for m in MUTANTS:
@@ -54,7 +58,11 @@ def run(args) -> int:
     status = 0
     for dtype in (["float64", "float32"] if args.dtype == "both" else [args.dtype]):
         start = time.perf_counter()
-        results = run_all(chosen, seed=args.seed, dtype=dtype, probes=not args.no_probes)
+        results = []
+        with progress_bar(len(chosen), dtype, progress_wanted(args), unit="mutant") as bar:
+            for mutant in chosen:
+                results.append(run_mutant(mutant, args.seed, dtype, not args.no_probes))
+                bar.update(1)
         seconds = time.perf_counter() - start
         probes = "without probes" if args.no_probes else "with compare's probes"
         print(f"## {dtype}, seed {args.seed}, {probes} ({seconds:.1f} s)\n")

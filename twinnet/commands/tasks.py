@@ -9,7 +9,9 @@ imported inside ``run`` so ``twinnet --help`` stays fast.
 
 from __future__ import annotations
 
-DEFAULT_FIGURES_DIR = "out/figures"
+from twinnet.commands.lecture import add_figure_format_options
+from twinnet.progress import add_progress_options, progress_bar, progress_wanted
+
 TASK_NAMES = ("digits", "iris")
 
 
@@ -27,14 +29,14 @@ def register(sub) -> None:
                        help="SGD steps (default: the task's own, shown above)")
         q.add_argument("--seed", type=int, default=0,
                        help="seeds the split, the initial weights and the batch order (default 0)")
-        q.add_argument("--out", default=DEFAULT_FIGURES_DIR,
-                       help=f"folder for the PNG files (default {DEFAULT_FIGURES_DIR})")
+        add_figure_format_options(q)
         q.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                        help="precision of both sides (default float64)")
         q.add_argument("--threads", type=_positive, default=1,
                        help="torch intra-op threads while training (default 1: the tensors "
                             "are tiny, more threads only add overhead)")
         q.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
+        add_progress_options(q)
         q.set_defaults(func=run)
 
 
@@ -58,19 +60,23 @@ def run(args) -> int:
     import numpy as np
 
     from twinnet.tasks import format_runs, run_task
+    from twinnet.tasks.runs import TASKS
 
     names = TASK_NAMES if args.task == "all" else (args.task,)
     runs = []
     for name in names:
         print(f"training {name} in lockstep ...", flush=True)
-        runs.append(run_task(name, steps=args.steps, seed=args.seed,
-                             dtype=np.dtype(args.dtype).type, threads=args.threads))
+        total = TASKS[name].steps if args.steps is None else args.steps
+        with progress_bar(total, name, progress_wanted(args), unit="step") as bar:
+            runs.append(run_task(name, steps=args.steps, seed=args.seed,
+                                 dtype=np.dtype(args.dtype).type, threads=args.threads,
+                                 on_step=lambda _step, bar=bar: bar.update(1)))
     print()
     print(format_runs(runs))
     if not args.no_figures:
         from twinnet.tasks.figures import make_task_figures
 
-        made = make_task_figures(runs, args.out)
+        made = make_task_figures(runs, args.out, fmt=args.fmt, dpi=args.dpi)
         print(f"\nwrote {len(made)} figures:")
         for path in made.values():
             print(f"  {path}")

@@ -1,10 +1,15 @@
-"""Drawing the lecture's figures: the only module in twinnet that imports matplotlib.
+"""Drawing the lecture's figures, the object-oriented way.
 
-Every figure is drawn on matplotlib's Agg canvas (``FigureCanvasAgg``) and
-never through ``pyplot``, so the backend is Agg whatever ``MPLBACKEND`` or the
-user's matplotlibrc says, no display is needed, and importing this module
-leaves pyplot's global state alone. Functions take computed data and a path,
-write one PNG and return the path.
+Every function takes computed data, builds a :class:`matplotlib.figure.Figure`
+(never through ``pyplot``), writes it to ``path`` when one is given and returns
+the Figure. Nothing here calls ``matplotlib.use``, touches ``rcParams`` or
+registers the figure with pyplot, so in a notebook the session's backend
+(``%matplotlib inline``, widgets, ...) is left exactly as it was, the returned
+Figure displays inline, and no display is needed to write files. The file
+format follows the path's suffix: png, svg or pdf.
+
+Titles and legends never cover data: figures use constrained layout, and a
+legend that could sit on plotted points goes outside the axes.
 """
 
 from __future__ import annotations
@@ -17,27 +22,53 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 DPI = 100
+FORMATS = ("png", "svg", "pdf")
 # Two colours from matplotlib's "Paired" map, as the lecture's plots use.
 CLASS_COLOURS = ("#a6cee3", "#b15928")
 REGION_COLOURS = ListedColormap(["#dbeef7", "#f3ddd0"])
+# Beside the axes, top-aligned: constrained layout makes room for it.
+OUTSIDE_RIGHT = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A figure bound to an Agg canvas (the backend is fixed here, not by pyplot)."""
+    """A ``width`` x ``height`` inch Figure with constrained layout, unknown to pyplot.
+
+    Its canvas is Agg's (a plain object bound to this figure alone: it does not
+    change matplotlib's backend), so a renderer is at hand for measuring text.
+    """
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def save(fig: Figure, path: str | Path) -> Path:
+def image_format(path: str | Path) -> str:
+    """The format ``path`` asks for by its suffix; ValueError unless png, svg or pdf."""
+    fmt = Path(path).suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"figure path {str(path)!r}: the suffix must be one of "
+                         f".{', .'.join(FORMATS)}, got {Path(path).suffix or 'none'!r}")
+    return fmt
+
+
+def save(fig: Figure, path: str | Path, *, dpi: float | None = None) -> Path:
+    """Write ``fig`` to ``path`` (format from its suffix, at ``dpi``, default :data:`DPI`)."""
     path = Path(path)
+    fmt = image_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.canvas.print_png(str(path))
+    fig.savefig(path, format=fmt, dpi=DPI if dpi is None else dpi)
     return path
 
 
-def plot_activations(z: np.ndarray, curves: dict[str, np.ndarray], path) -> Path:
-    """One panel per activation: ``curves[name]`` (n,) against z (n,)."""
+def finish(fig: Figure, path=None, dpi: float | None = None) -> Figure:
+    """Save ``fig`` to ``path`` if one is given; return ``fig``."""
+    if path is not None:
+        save(fig, path, dpi=dpi)
+    return fig
+
+
+def plot_activations(z: np.ndarray, curves: dict[str, np.ndarray], path=None, *,
+                     dpi: float | None = None) -> Figure:
+    """One panel per activation: ``curves[name]`` (n,) against z (n,); the Figure."""
     fig = new_figure(3.2 * len(curves), 3.2)
     axes = fig.subplots(1, len(curves))
     for ax, (name, values) in zip(np.atleast_1d(axes), curves.items(), strict=True):
@@ -47,7 +78,7 @@ def plot_activations(z: np.ndarray, curves: dict[str, np.ndarray], path) -> Path
         ax.set_title(name)
         ax.set_xlabel("z")
     np.atleast_1d(axes)[0].set_ylabel("activation(z)")
-    return save(fig, path)
+    return finish(fig, path, dpi)
 
 
 def _scatter_classes(ax, X: np.ndarray, y: np.ndarray, class_names, feature_names) -> None:
@@ -58,18 +89,19 @@ def _scatter_classes(ax, X: np.ndarray, y: np.ndarray, class_names, feature_name
     ax.set_ylabel(feature_names[1].capitalize())
 
 
-def plot_iris_scatter(X: np.ndarray, y: np.ndarray, path, *, class_names, feature_names) -> Path:
+def plot_iris_scatter(X: np.ndarray, y: np.ndarray, path=None, *, class_names, feature_names,
+                      dpi: float | None = None) -> Figure:
     """Scatter of X (n, 2) coloured by y (n,) in {0, 1}; axes named by ``feature_names``."""
     fig = new_figure(6, 4.5)
     ax = fig.subplots()
     _scatter_classes(ax, X, y, class_names, feature_names)
     ax.set_title("Iris: setosa vs the rest")
-    ax.legend(loc="lower right")
-    return save(fig, path)
+    ax.legend(**OUTSIDE_RIGHT)
+    return finish(fig, path, dpi)
 
 
-def plot_decision_boundary(X: np.ndarray, y: np.ndarray, grid: tuple, lines: dict, path, *,
-                           class_names, feature_names) -> Path:
+def plot_decision_boundary(X: np.ndarray, y: np.ndarray, grid: tuple, lines: dict, path=None,
+                           *, class_names, feature_names, dpi: float | None = None) -> Figure:
     """The neuron's decision regions and boundary lines over the Iris scatter.
 
     Parameters
@@ -86,15 +118,19 @@ def plot_decision_boundary(X: np.ndarray, y: np.ndarray, grid: tuple, lines: dic
     _scatter_classes(ax, X, y, class_names, feature_names)
     x1 = np.array([xx.min(), xx.max()])
     for i, (label, (w1, w2, b)) in enumerate(lines.items()):
-        ax.plot(x1, -(w1 * x1 + b) / w2, "k-" if i == 0 else "k--", lw=1.5, label=label)
+        style = {"color": "k", "ls": "-" if i == 0 else "--", "lw": 1.5, "label": label}
+        if w2 == 0:  # a vertical boundary: x1 = -b / w1
+            ax.axvline(-b / w1, **style)
+        else:
+            ax.plot(x1, -(w1 * x1 + b) / w2, **style)
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     ax.set_title("Decision boundary of the Iris neuron")
-    ax.legend(loc="lower right", fontsize="small")
-    return save(fig, path)
+    ax.legend(fontsize="small", **OUTSIDE_RIGHT)
+    return finish(fig, path, dpi)
 
 
-def plot_single_sample(runs: dict, path) -> Path:
+def plot_single_sample(runs: dict, path=None, *, dpi: float | None = None) -> Figure:
     """Loss and score per step, scratch (lines) and torch (markers) overlaid.
 
     ``runs[label]`` is a dict with "loss_scratch", "loss_torch", "score_scratch",
@@ -111,14 +147,15 @@ def plot_single_sample(runs: dict, path) -> Path:
                 label="score y, torch")
         ax.set_title(f"label {label}")
         ax.set_xlabel("step")
-        ax.legend(fontsize="small")
     axes[0].set_ylabel("loss J / score y")
+    # One legend for all panels, beside the last: the curves fill each panel's corners.
+    axes[-1].legend(fontsize="small", **OUTSIDE_RIGHT)
     fig.suptitle("Single-sample gradient descent (lr 0.1), scratch and torch")
-    return save(fig, path)
+    return finish(fig, path, dpi)
 
 
-def plot_abs_differences(names: list[str], diffs: np.ndarray, path, *, floor: float,
-                         title: str) -> Path:
+def plot_abs_differences(names: list[str], diffs: np.ndarray, path=None, *, floor: float,
+                         title: str, dpi: float | None = None) -> Figure:
     """Bar chart of |scratch - torch| per named value on a log scale.
 
     Exact zeros cannot be drawn on a log axis: they are drawn as hatched bars at
@@ -139,15 +176,16 @@ def plot_abs_differences(names: list[str], diffs: np.ndarray, path, *, floor: fl
     ax.set_xticks(pos, names, rotation=70, fontsize="small")
     ax.set_ylabel("|scratch - torch|")
     ax.set_title(title)
-    ax.legend(fontsize="small")
-    return save(fig, path)
+    ax.legend(fontsize="small", **OUTSIDE_RIGHT)
+    return finish(fig, path, dpi)
 
 
-def plot_divergence(divergence: np.ndarray, path, *, floor: float, title: str) -> Path:
+def plot_divergence(divergence: np.ndarray, path=None, *, floor: float, title: str,
+                    dpi: float | None = None) -> Figure:
     """``divergence[k]`` (K + 1,) against iteration k on a log scale; zeros drawn at ``floor``."""
     d = np.asarray(divergence, dtype=np.float64)
     k = np.arange(len(d))
-    fig = new_figure(6.5, 4)
+    fig = new_figure(8, 4)
     ax = fig.subplots()
     ax.plot(k, np.maximum(d, floor), "-", color="C0", lw=1,
             label="max |theta_scratch - theta_torch|")
@@ -158,5 +196,5 @@ def plot_divergence(divergence: np.ndarray, path, *, floor: float, title: str) -
     ax.set_xlabel("iteration")
     ax.set_ylabel("max |theta_scratch - theta_torch|")
     ax.set_title(title)
-    ax.legend(fontsize="small")
-    return save(fig, path)
+    ax.legend(fontsize="small", **OUTSIDE_RIGHT)
+    return finish(fig, path, dpi)

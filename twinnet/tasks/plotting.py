@@ -1,25 +1,25 @@
 """Drawing the tasks' figures, in the house style of :mod:`twinnet.lecture.plotting`.
 
-Figures are drawn on an Agg canvas (never through pyplot's global state) with
-that module's ``new_figure``/``save``. Functions take computed arrays and a
-path, write one PNG and return the path.
+Figures are built object-oriented with that module's ``new_figure`` (never
+through pyplot, never touching the backend or rcParams). Functions take
+computed arrays and an optional path (png, svg or pdf by suffix), write the
+figure there when given one, and return the Figure.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from twinnet.lecture.figures import zero_floor
-from twinnet.lecture.plotting import new_figure, save
+from twinnet.lecture.plotting import OUTSIDE_RIGHT, finish, new_figure
 
 WRONG = "#d62728"  # a wrong prediction
 DISAGREE = "#ff7f0e"  # scratch and torch predict different labels
 
 
 def plot_digit_grid(images: np.ndarray, labels: np.ndarray, pred_scratch: np.ndarray,
-                    pred_torch: np.ndarray, path, *, cols: int = 8, title: str) -> Path:
+                    pred_torch: np.ndarray, path=None, *, cols: int = 8, title: str,
+                    dpi: float | None = None):
     """Digit images with the predicted label above each; wrong predictions framed in red.
 
     The images are tiled into one mosaic drawn by a single ``imshow`` (one
@@ -64,7 +64,7 @@ def plot_digit_grid(images: np.ndarray, labels: np.ndarray, pred_scratch: np.nda
     ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     fig.suptitle(title, fontsize="medium")
-    return save(fig, path)
+    return finish(fig, path, dpi)
 
 
 def _gray_with_white_background():
@@ -75,9 +75,12 @@ def _gray_with_white_background():
 
 def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
                          accuracy: dict[tuple[str, str], np.ndarray],
-                         divergence: dict[str, np.ndarray], path, *, title: str,
-                         divergence_title: str = "divergence") -> Path:
+                         divergence: dict[str, np.ndarray], path=None, *, title: str,
+                         divergence_title: str = "divergence", dpi: float | None = None):
     """Three panels: loss per step, accuracy along the way, and |scratch - torch| per step.
+
+    Each panel's legend sits beside it (the curves reach every corner), so no
+    legend covers data. Returns the Figure.
 
     Parameters
     ----------
@@ -88,7 +91,7 @@ def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
     divergence : {label: (K,)} differences to draw on a log axis; exact zeros
         are drawn at a floor below the smallest non-zero value, and the legend says so.
     """
-    fig = new_figure(15, 4.2)
+    fig = new_figure(17, 4.2)
     ax_loss, ax_acc, ax_div = fig.subplots(1, 3)
     steps = np.arange(1, len(losses["scratch"]) + 1)
     every = max(1, len(steps) // 40)
@@ -97,7 +100,7 @@ def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("cross-entropy loss (step's batch)")
     ax_loss.set_title("loss")
-    ax_loss.legend(fontsize="small")
+    ax_loss.legend(fontsize="small", **OUTSIDE_RIGHT)
 
     for colour, split in (("C0", "train"), ("C2", "test")):
         ax_acc.plot(eval_steps, accuracy[("scratch", split)], "-", color=colour,
@@ -108,7 +111,7 @@ def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
     ax_acc.set_ylabel("accuracy")
     ax_acc.set_ylim(0, 1.02)
     ax_acc.set_title("accuracy")
-    ax_acc.legend(fontsize="small", loc="lower right")
+    ax_acc.legend(fontsize="small", **OUTSIDE_RIGHT)
 
     all_values = np.concatenate([np.asarray(v, np.float64) for v in divergence.values()])
     floor = zero_floor(all_values)
@@ -122,6 +125,6 @@ def plot_training_curves(losses: dict[str, np.ndarray], eval_steps: np.ndarray,
     ax_div.set_xlabel("step")
     ax_div.set_ylabel("|scratch - torch|")
     ax_div.set_title(divergence_title, fontsize="medium")
-    ax_div.legend(fontsize="small", loc="best")
+    ax_div.legend(fontsize="small", **OUTSIDE_RIGHT)
     fig.suptitle(title)
-    return save(fig, path)
+    return finish(fig, path, dpi)

@@ -181,7 +181,8 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 def run_task(name: str, steps: int | None = None, seed: int = 0, *, dtype=np.float64,
              build: Callable | None = None, train_limit: int | None = None,
-             lr: float | None = None, threads: int | None = 1) -> TaskRun:
+             lr: float | None = None, threads: int | None = 1,
+             on_step: Callable[[int], None] | None = None) -> TaskRun:
     """Train task ``name`` ("digits" or "iris") in lockstep and score both sides.
 
     Parameters
@@ -201,14 +202,16 @@ def run_task(name: str, steps: int | None = None, seed: int = 0, *, dtype=np.flo
     threads : int or None
         Torch intra-op threads while training (default 1, see the module
         docstring); None keeps torch's current setting.
+    on_step : callable(int), optional
+        Called with the step number after each SGD step (e.g. a progress bar's update).
     """
     if name not in TASKS:
         raise ValueError(f"run_task: unknown task {name!r}; choose from {sorted(TASKS)}")
     with torch_threads(threads):
-        return _run(TASKS[name], steps, seed, dtype, build, train_limit, lr)
+        return _run(TASKS[name], steps, seed, dtype, build, train_limit, lr, on_step)
 
 
-def _run(spec: TaskSpec, steps, seed, dtype, build, train_limit, lr) -> TaskRun:
+def _run(spec: TaskSpec, steps, seed, dtype, build, train_limit, lr, on_step) -> TaskRun:
     steps = spec.steps if steps is None else steps
     split_rng, init_rng, batch_rng = np.random.default_rng(seed).spawn(3)
     split = spec.load(split_rng, dtype)
@@ -229,6 +232,8 @@ def _run(spec: TaskSpec, steps, seed, dtype, build, train_limit, lr) -> TaskRun:
     curve.add(0, accuracy())
 
     def after_step(step: int) -> None:
+        if on_step is not None:
+            on_step(step)
         if step % spec.eval_every == 0:
             curve.add(step, accuracy())
 

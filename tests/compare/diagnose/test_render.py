@@ -37,7 +37,7 @@ def test_html_escapes_all_text_and_shows_the_hint():
 def test_html_of_a_passing_report_says_ok_without_hints():
     x = np.random.default_rng(4).normal(size=(4, 3))
     html = render_html(check_layer(scratch.Tanh(), torch.tanh, x=x))
-    assert "<b>OK</b>" in html and "Likely cause" not in html
+    assert ">OK</span>: all" in html and "Likely cause" not in html
 
 
 def test_json_round_trip_carries_hints_and_evidence():

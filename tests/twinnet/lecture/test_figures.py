@@ -79,7 +79,9 @@ def test_matplotlib_stays_inside_plotting_and_ignores_the_configured_backend(tmp
         from twinnet.lecture import iris, perceptron, single_sample, worked_example
         assert "matplotlib" not in sys.modules, "matplotlib imported outside plotting"
         from twinnet.lecture import figures
-        path = figures.activations(r"{tmp_path / 'a.png'}")
+        path = r"{tmp_path / 'a.png'}"
+        fig = figures.activations(path)
+        assert type(fig).__name__ == "Figure"
         assert "matplotlib.pyplot" not in sys.modules
         assert open(path, "rb").read(8) == {PNG_SIGNATURE!r}
         print("ok")

@@ -31,9 +31,9 @@ def test_every_figure_is_written(figures):
 
 
 @pytest.mark.parametrize("name, inches", [
-    # Figure sizes in inches at twinnet.lecture.plotting.DPI: curves 15 x 4.2; the grid of
+    # Figure sizes in inches at twinnet.lecture.plotting.DPI: curves 17 x 4.2; the grid of
     # 48 digits is 8 columns x 6 rows at 1.05 x 1.15 in each, plus 0.5 in for the title.
-    ("digits_training", (15, 4.2)), ("iris_training", (15, 4.2)),
+    ("digits_training", (17, 4.2)), ("iris_training", (17, 4.2)),
     ("digits_predictions", (8 * 1.05, 6 * 1.15 + 0.5)),
 ])
 def test_figure_is_a_png_that_matplotlib_reads_back(figures, name, inches):
@@ -59,10 +59,10 @@ def red_pixels(path) -> int:
 def test_only_a_wrong_prediction_is_marked_red(tmp_path):
     images = np.random.default_rng(0).random((4, 8, 8))
     labels = np.array([0, 1, 2, 3])
-    right = plot_digit_grid(images, labels, labels, labels, tmp_path / "right.png", cols=4,
-                            title="all right")
+    right = tmp_path / "right.png"
+    plot_digit_grid(images, labels, labels, labels, right, cols=4, title="all right")
     wrong_pred = np.array([0, 1, 7, 3])
-    wrong = plot_digit_grid(images, labels, wrong_pred, wrong_pred, tmp_path / "wrong.png",
-                            cols=4, title="one wrong")
+    wrong = tmp_path / "wrong.png"
+    plot_digit_grid(images, labels, wrong_pred, wrong_pred, wrong, cols=4, title="one wrong")
     assert red_pixels(right) == 0
     assert red_pixels(wrong) > 100  # a thick frame and a red title
