@@ -202,19 +202,23 @@ class TwinnetFixture:
         options = self._seeded(options)
         return _pass_or_fail(compare.check_loss_fn(fn, *args, reference=reference, **options))
 
-    def check_model(self, model, x: np.ndarray, y: np.ndarray, loss="bce", **options):
+    def check_model(self, model, x: np.ndarray, y=None, loss=None, **options):
         """Run :func:`compare.check_model`; fail the test with the report on a mismatch.
 
         Parameters
         ----------
-        model : scratch model
-            E.g. a ``scratch.Sequential``; its torch twin is built from the same weights.
+        model : scratch model, or a user's own model
+            E.g. a ``scratch.Sequential`` (its torch twin is built from the same
+            weights), or any object with ``forward``/``backward`` whose layers have
+            twins (see ``torch_ref.register_reference``).
         x : np.ndarray, shape (batch, in_features)
-        y : np.ndarray
+        y : np.ndarray, optional
             ``(batch, out_features)`` floats for ``"bce"``/``"mse"``; ``(batch,)``
-            integer labels for ``"cross_entropy"``.
-        loss : str or scratch loss
-            ``"bce"``, ``"bce_with_logits"``, ``"mse"``, ``"cross_entropy"`` or a loss object.
+            integer labels for ``"cross_entropy"``. Without ``y`` a random upstream
+            dL/doutput is backpropagated.
+        loss : str or scratch loss, optional
+            ``"bce"``, ``"bce_with_logits"``, ``"mse"``, ``"cross_entropy"`` or a loss
+            object; ``"bce"`` when ``y`` is given without one (scratch.Net: its own).
         **options
             Passed to :func:`compare.check_model`; ``seed`` defaults to this
             test's ``twinnet_seed``.
@@ -226,10 +230,44 @@ class TwinnetFixture:
         """
         __tracebackhide__ = True
         import compare
+        import scratch
 
+        if y is not None and loss is None and not isinstance(model, scratch.Net):
+            loss = "bce"
         options = self._seeded(options)
         return _pass_or_fail(compare.check_model(model, x, y, loss=loss, **options))
 
+    def check_engine(self, fn, reference, *inputs, to_engine, to_numpy, grad, backward,
+                     **options):
+        """Run :func:`compare.check_engine`; fail the test with the report on a mismatch.
+
+        Parameters
+        ----------
+        fn : callable ``fn(*objs) -> engine object``
+            The computation in the user's own autograd engine.
+        reference : callable ``reference(*tensors) -> torch.Tensor``, or None
+            The same computation in torch; None: finite differences.
+        *inputs : np.ndarray
+            Float arrays become engine objects (afresh for every run).
+        to_engine, to_numpy, grad, backward : callable
+            How to build, read, differentiate and read gradients in the engine
+            (see :func:`compare.check_engine`).
+        **options
+            Passed to :func:`compare.check_engine`; ``seed`` defaults to this
+            test's ``twinnet_seed``.
+
+        Returns
+        -------
+        compare.Report
+            The passing report.
+        """
+        __tracebackhide__ = True
+        import compare
+
+        options = self._seeded(options)
+        return _pass_or_fail(compare.check_engine(
+            fn, reference, *inputs, to_engine=to_engine, to_numpy=to_numpy, grad=grad,
+            backward=backward, **options))
 
     def gradcheck(self, model, x: np.ndarray, y=None, loss=None, **options):
         """Run :func:`compare.gradcheck`; fail the test with the report on a mismatch.

@@ -321,3 +321,73 @@ def _installed_entry_point():
 def test_the_installed_entry_point_autoloads_the_plugin(pytester):
     pytester.makepyfile(test_auto="def test_auto(twinnet_rng): assert twinnet_rng is not None")
     pytester.runpytest(*QUIET).assert_outcomes(passed=1)
+
+
+def test_check_engine_through_the_fixture_passes_a_right_engine_and_fails_a_wrong_one(
+        user_project):
+    user_project.makepyfile(test_engine="""
+        import numpy as np
+
+
+        class Tensor:
+            # a student's tiny engine: value, grad, and a backward closure per op
+            def __init__(self, data, parents=(), back=None):
+                self.data, self.grad, self.parents, self.back = data, np.zeros_like(data), parents, back
+
+            def __mul__(self, other):
+                out = Tensor(self.data * other.data, (self, other))
+                def back(g):
+                    self.grad += g * other.data
+                    other.grad += g * self.data
+                out.back = back
+                return out
+
+            def tanh(self, wrong=False):
+                t = np.tanh(self.data)
+                out = Tensor(t, (self,))
+                def back(g):
+                    self.grad += g * ((1 - t) if wrong else (1 - t * t))
+                out.back = back
+                return out
+
+            def backward(self, g):
+                self.back(g)
+                for p in self.parents:
+                    if p.back is not None:
+                        p.backward(p.grad)
+
+
+        ENGINE = dict(to_engine=Tensor, to_numpy=lambda t: t.data, grad=lambda t: t.grad,
+                      backward=lambda out, g: out.backward(g))
+
+
+        def test_right(twinnet, twinnet_rng):
+            a, b = twinnet_rng.normal(size=(3, 4)), twinnet_rng.normal(size=(3, 4))
+            twinnet.check_engine(lambda a, b: (a * b).tanh(),
+                                 lambda a, b: (a * b).tanh(), a, b, **ENGINE)
+
+
+        def test_wrong(twinnet, twinnet_rng):
+            a, b = twinnet_rng.normal(size=(3, 4)), twinnet_rng.normal(size=(3, 4))
+            twinnet.check_engine(lambda a, b: (a * b).tanh(wrong=True),
+                                 lambda a, b: (a * b).tanh(), a, b, **ENGINE)
+    """)
+    # in a subprocess: in-process runs drop the modules they imported, and the twin
+    # registry of a re-imported scratch would no longer know the classes of the old one
+    result = user_project.runpytest_subprocess("-p", PLUGIN, *QUIET)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*check_engine*", "*MISMATCH*"])
+
+
+def test_check_model_through_the_fixture_takes_no_y_for_a_random_upstream(user_project):
+    user_project.makepyfile(test_model_upstream="""
+        import numpy as np
+        import scratch
+
+
+        def test_model(twinnet, twinnet_rng):
+            model = scratch.Sequential(scratch.Linear(3, 4, rng=twinnet_rng), scratch.Tanh())
+            report = twinnet.check_model(model, twinnet_rng.normal(size=(5, 3)))
+            assert any("upstream" in n for n in report.notes)
+    """)
+    user_project.runpytest_subprocess("-p", PLUGIN, *QUIET).assert_outcomes(passed=1)
