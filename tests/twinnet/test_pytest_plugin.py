@@ -332,7 +332,8 @@ def test_check_engine_through_the_fixture_passes_a_right_engine_and_fails_a_wron
         class Tensor:
             # a student's tiny engine: value, grad, and a backward closure per op
             def __init__(self, data, parents=(), back=None):
-                self.data, self.grad, self.parents, self.back = data, np.zeros_like(data), parents, back
+                self.data, self.grad = data, np.zeros_like(data)
+                self.parents, self.back = parents, back
 
             def __mul__(self, other):
                 out = Tensor(self.data * other.data, (self, other))
