@@ -366,11 +366,11 @@ class Report:
         """``to_dict()`` as strict JSON text (non-finite numbers as "nan"/"inf" strings)."""
         import json
 
-        from .diagnose.jsonable import jsonable
+        from .present.jsonable import jsonable
         return json.dumps(jsonable(self.to_dict()), allow_nan=False, **kwargs)
 
     def _repr_html_(self) -> str:
-        from .render_html import render_html
+        from .present.html import render_html
         return render_html(self, self.hints)
 
     def to_dict(self) -> dict:
@@ -390,5 +390,5 @@ class Report:
         return f"<Report {self.title!r}: {len(self.entries)} entries, {verdict}>"
 
     def __str__(self) -> str:
-        from .render import render_report
+        from .present.text import render_report
         return render_report(self)

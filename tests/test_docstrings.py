@@ -20,7 +20,7 @@ PACKAGES = ("scratch", "torch_ref", "compare", "twinnet")
 EXTRA_MODULES = (
     "twinnet.cli", "twinnet.commands.bench", "twinnet.commands.check",
     "twinnet.commands.false_alarms", "twinnet.commands.lecture", "twinnet.commands.mutants",
-    "twinnet.commands.tasks", "compare.render", "compare.plan", "compare.recording",
+    "twinnet.commands.tasks", "compare.present.text", "compare.plan", "compare.recording",
     "compare.access", "torch_ref.registry",
 )
 

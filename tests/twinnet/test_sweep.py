@@ -14,7 +14,7 @@ import pytest
 import compare.cases
 import scratch
 from benchmarks.suite import thread_limit
-from compare.diagnose.jsonable import jsonable
+from compare.present.jsonable import jsonable
 from twinnet import sweep
 from twinnet.cli import main
 from twinnet.mutants.layer_bugs import SigmoidNoDerivative

@@ -13,7 +13,7 @@ import json
 import sys
 import time
 
-from compare.table import format_table
+from compare.present.table import format_table
 from twinnet.progress import ShardProgress, add_progress_options, progress_wanted
 
 DTYPE_CHOICES = ("float32", "float64", "both")
@@ -147,7 +147,7 @@ def _failure_document(failure: dict) -> dict:
 
 
 def _jsonable(doc):
-    from compare.diagnose.jsonable import jsonable
+    from compare.present.jsonable import jsonable
 
     return jsonable(doc)
 
@@ -187,5 +187,5 @@ def _worst(w) -> str:
 
 def _paint(text: str) -> str:
     """ANSI colour for a rendered report, only when stdout is a terminal."""
-    from compare.diagnose.terminal import colourise, wants_colour
+    from compare.present.terminal import colourise, wants_colour
     return colourise(text) if wants_colour(sys.stdout) else text

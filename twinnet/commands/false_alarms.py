@@ -86,7 +86,7 @@ def run(args) -> int:
     int
         Exit status: 0 when no correct case fails, 1 otherwise, 2 on bad arguments.
     """
-    from compare.diagnose.jsonable import jsonable
+    from compare.present.jsonable import jsonable
     from compare.tolerances import GRADIENT, POLICY
 
     problem = bad_arguments(args, "false-alarms", min_cases=1)

@@ -29,7 +29,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run ``twinnet merge`` with the parsed ``args``; exit status as documented above."""
-    from compare.diagnose.jsonable import jsonable
+    from compare.present.jsonable import jsonable
     from twinnet.sweep import DtypeSummary, merge_documents
 
     try:

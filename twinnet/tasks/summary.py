@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compare.table import table_lines
+from compare.present.table import table_lines
 
 from .runs import TaskRun
 

@@ -1,8 +1,8 @@
-"""compare.table: the one plain-text table renderer."""
+"""compare.present.table: the one plain-text table renderer."""
 
 import pytest
 
-from compare.table import format_table, table_lines
+from compare.present.table import format_table, table_lines
 
 
 def test_columns_are_left_aligned_two_spaces_apart_without_trailing_spaces():

@@ -93,7 +93,7 @@ def render_html(report, hints=None) -> str:
         One ``<div>``; without entries, the caption's text stands in a ``<p>``.
     """
     if hints is None:
-        from .diagnose import diagnose
+        from ..diagnose import diagnose
         hints = diagnose(report)
     parts = ['<div class="twinnet-report">']
     parts.append(_table(report) if report.entries else f"<p>{_heading(report)}</p>")

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 
 import scratch
-from compare.diagnose.terminal import RED, colourise, print_report, wants_colour
 from compare.layer_check import check_layer
-from compare.render_html import render_html
+from compare.present.html import render_html
+from compare.present.terminal import RED, colourise, print_report, wants_colour
 
 
 class HostileName(scratch.Sigmoid):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .diagnose.terminal import hint_lines
 from .table import table_lines
+from .terminal import hint_lines
 
 COLUMNS = ("layer", "check", "shape", "max|diff|", "max rel", "allowed", "status")
 

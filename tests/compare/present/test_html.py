@@ -10,7 +10,7 @@ import torch
 
 import scratch
 from compare.layer_check import check_layer
-from compare.render_html import render_html
+from compare.present.html import render_html
 
 LIGHT, DARK = "#ffffff", "#111111"  # a plain page; JupyterLab's dark theme background
 WCAG_AA = 4.5
