@@ -91,8 +91,8 @@ def check_model(model, x, y=None, loss=None, *, dtype=None, rtol=None, atol=None
         and let the diagnosis say whether the failure is float32 rounding
         (``report.float64_report`` keeps the re-run).
     forward_twice : bool
-        Run scratch's forward once on a decoy input (``x``'s values reordered)
-        before the judged run, so a layer that caches only its first input fails.
+        Run scratch's forward once on a decoy input (the first 8 samples of ``x``,
+        reordered) before the judged run, so a layer that caches its first input fails.
     probe_extremes : bool
         Also judge the loss at extreme predictions (saturated probabilities,
         huge logits) against its torch twin; see :mod:`compare.probes`.
