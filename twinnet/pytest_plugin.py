@@ -114,6 +114,13 @@ class TwinnetFixture:
             options = {**options, "seed": self.seed}
         return options
 
+    def _check(self, name: str, *args, **options):
+        """Run ``compare.<name>`` with this test's seed unless given; fail on a mismatch."""
+        __tracebackhide__ = True
+        import compare
+
+        return _pass_or_fail(getattr(compare, name)(*args, **self._seeded(options)))
+
     @property
     def rng(self) -> np.random.Generator:
         """This test's ``twinnet_rng`` (requested on first use, so its seed is printed)."""
@@ -143,10 +150,7 @@ class TwinnetFixture:
             The passing report, for further inspection.
         """
         __tracebackhide__ = True
-        import compare
-
-        options = self._seeded(options)
-        return _pass_or_fail(compare.check_layer(layer, reference=reference, x=x, **options))
+        return self._check("check_layer", layer, reference=reference, x=x, **options)
 
     def check_pair(self, forward, backward, *args, reference=None, **options):
         """Run :func:`compare.check_pair`; fail the test with the report on a mismatch.
@@ -171,11 +175,8 @@ class TwinnetFixture:
             The passing report.
         """
         __tracebackhide__ = True
-        import compare
-
-        options = self._seeded(options)
-        return _pass_or_fail(compare.check_pair(forward, backward, *args, reference=reference,
-                                                **options))
+        return self._check("check_pair", forward, backward, *args, reference=reference,
+                           **options)
 
     def check_loss_fn(self, fn, *args, reference=None, **options):
         """Run :func:`compare.check_loss_fn`; fail the test with the report on a mismatch.
@@ -197,10 +198,7 @@ class TwinnetFixture:
             The passing report.
         """
         __tracebackhide__ = True
-        import compare
-
-        options = self._seeded(options)
-        return _pass_or_fail(compare.check_loss_fn(fn, *args, reference=reference, **options))
+        return self._check("check_loss_fn", fn, *args, reference=reference, **options)
 
     def check_model(self, model, x: np.ndarray, y=None, loss=None, **options):
         """Run :func:`compare.check_model`; fail the test with the report on a mismatch.
@@ -229,13 +227,11 @@ class TwinnetFixture:
             The passing report.
         """
         __tracebackhide__ = True
-        import compare
         import scratch
 
         if y is not None and loss is None and not isinstance(model, scratch.Net):
             loss = "bce"
-        options = self._seeded(options)
-        return _pass_or_fail(compare.check_model(model, x, y, loss=loss, **options))
+        return self._check("check_model", model, x, y, loss=loss, **options)
 
     def check_engine(self, fn, reference, *inputs, to_engine, to_numpy, grad, backward,
                      **options):
@@ -262,12 +258,8 @@ class TwinnetFixture:
             The passing report.
         """
         __tracebackhide__ = True
-        import compare
-
-        options = self._seeded(options)
-        return _pass_or_fail(compare.check_engine(
-            fn, reference, *inputs, to_engine=to_engine, to_numpy=to_numpy, grad=grad,
-            backward=backward, **options))
+        return self._check("check_engine", fn, reference, *inputs, to_engine=to_engine,
+                           to_numpy=to_numpy, grad=grad, backward=backward, **options)
 
     def gradcheck(self, model, x: np.ndarray, y=None, loss=None, **options):
         """Run :func:`compare.gradcheck`; fail the test with the report on a mismatch.
@@ -289,10 +281,7 @@ class TwinnetFixture:
             The passing report: backprop against central finite differences.
         """
         __tracebackhide__ = True
-        import compare
-
-        options = self._seeded(options)
-        return _pass_or_fail(compare.gradcheck(model, x, y, loss, **options))
+        return self._check("gradcheck", model, x, y, loss, **options)
 
 
 def _pass_or_fail(report):
